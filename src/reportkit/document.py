@@ -1,0 +1,292 @@
+"""Stage 3: the document model — what is on the page, decided once for every writer.
+
+A Document holds one or more languages (two for a bilingual handout). Every block carries one Span
+per document language, in the same order, so a writer lays them out side by side or alone without
+knowing anything about records. Direction is a property of each Span, decided here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import ClassVar, Union
+
+from .conventions import date_range
+from .errors import UsageError
+from .labels import label, language_name
+from .languages import direction, first_strong_direction
+from .record.model import MachineText, Provenance, Record
+
+
+@dataclass(frozen=True)
+class Span:
+    """A text in one language, with its direction and, for machine translations, provenance."""
+
+    text: str
+    lang: str
+    dir: str = ""
+    machine: Provenance | None = None
+
+    def __post_init__(self) -> None:
+        if not self.dir:
+            object.__setattr__(self, "dir", direction(self.lang))
+
+
+Variants = tuple[Span, ...]  # one Span per document language, in Document.languages order
+
+
+@dataclass(frozen=True)
+class Heading:
+    kind: ClassVar[str] = "heading"
+    texts: Variants
+    level: int = 1
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    kind: ClassVar[str] = "paragraph"
+    texts: Variants
+
+
+@dataclass(frozen=True)
+class ListItem:
+    texts: Variants
+    number: int | None = None
+    category: Variants | None = None
+
+
+@dataclass(frozen=True)
+class ItemList:
+    kind: ClassVar[str] = "list"
+    items: tuple[ListItem, ...]
+    numbered: bool = False
+
+
+Block = Union[Heading, Paragraph, ItemList]
+
+
+@dataclass(frozen=True)
+class Field:
+    """A labelled line of the title block (venue, dates, reference…)."""
+
+    name: str
+    label: Variants
+    value: Variants
+
+
+@dataclass(frozen=True)
+class TitleBlock:
+    title: Variants
+    organizer: Variants | None
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str
+    author: str
+    subject: str
+    language: str
+    keywords: tuple[str, ...] = ()
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    languages: tuple[str, ...]
+    meta: Metadata
+    title: TitleBlock
+    blocks: tuple[Block, ...]
+    page_label: Variants  # "Page {page} of {pages}" in each language
+    running: Variants  # the running header: organizer (or title) in each language
+    reference: Span | None = None
+    notice: Variants | None = None  # which texts were machine translated
+    options: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def lang(self) -> str:
+        return self.languages[0]
+
+    @property
+    def dir(self) -> str:
+        return direction(self.languages[0])
+
+    @property
+    def bilingual(self) -> bool:
+        return len(self.languages) > 1
+
+    def spans(self):
+        """Every Span of the document's content, in reading order (for tests and font subsets)."""
+        yield from self.title.title
+        for group in (self.title.organizer or (),):
+            yield from group
+        for f in self.title.fields:
+            yield from f.label
+            yield from f.value
+        for block in self.blocks:
+            if isinstance(block, ItemList):
+                for item in block.items:
+                    yield from item.texts
+                    yield from item.category or ()
+            else:
+                yield from block.texts
+
+
+class MissingText(UsageError):
+    """The record has no text in a language the document needs."""
+
+
+def parse_languages(spec: str) -> tuple[str, ...]:
+    """`ar`, `en`, `ar+en` → the document's languages, checked."""
+    from .languages import is_language
+
+    langs = tuple(part.strip() for part in spec.split("+"))
+    if not 1 <= len(langs) <= 2 or len(set(langs)) != len(langs):
+        raise UsageError(f"--lang {spec!r}: give one language (ar) or two joined by + (ar+en)")
+    for code in langs:
+        if not is_language(code):
+            raise UsageError(f"--lang {spec!r}: unknown language code {code!r}")
+    return langs
+
+
+class _Builder:
+    def __init__(self, record: Record, languages: tuple[str, ...]):
+        self.record = record
+        self.languages = languages
+        self.missing: list[tuple[str, str]] = []
+        self.machine_langs: set[str] = set()
+
+    def span(self, text, lang: str, where: str) -> Span:
+        if isinstance(text, str):
+            if lang == self.record.language:
+                return Span(text, lang)
+        elif lang in text:
+            value = text[lang]
+            if isinstance(value, MachineText):
+                self.machine_langs.add(lang)
+                return Span(value.text, lang, machine=value.machine)
+            return Span(value, lang)
+        self.missing.append((where, lang))
+        return Span("", lang)
+
+    def variants(self, text, where: str) -> Variants:
+        return tuple(self.span(text, lang, where) for lang in self.languages)
+
+    def labels(self, key: str) -> Variants:
+        return tuple(Span(label(lang, key), lang) for lang in self.languages)
+
+    def build(self) -> Document:
+        r, c = self.record, self.record.conference
+        title = self.variants(c.title, "conference.title")
+        organizer = self.variants(c.organizer, "conference.organizer") if c.organizer else None
+        fields: list[Field] = []
+        if c.number is not None:
+            fields.append(Field("number", self.labels("number"), self.same(str(c.number))))
+        place = [x for x in (c.city, c.country) if x]
+        if place:
+            parts = [self.variants(x, f"conference.{n}") for x, n in zip(place, ("city", "country"))]
+            venue = tuple(
+                Span("، ".join(p[i].text for p in parts) if lang == "ar" else ", ".join(p[i].text for p in parts), lang)
+                for i, lang in enumerate(self.languages)
+            )
+            fields.append(Field("venue", self.labels("venue"), venue))
+        if c.start_date or c.end_date:
+            dates = tuple(Span(date_range(c.start_date, c.end_date, lang), lang) for lang in self.languages)
+            fields.append(Field("dates", self.labels("dates"), dates))
+        reference = None
+        if c.reference:
+            reference = Span(c.reference, r.language, first_strong_direction(c.reference, direction(r.language)))
+            fields.append(Field("reference", self.labels("reference"), tuple(reference for _ in self.languages)))
+
+        blocks: list[Block] = []
+        if r.summary:
+            blocks += [Heading(self.labels("summary")), Paragraph(self.variants(r.summary, "summary"))]
+        for key in ("participants", "topics"):
+            texts = getattr(r, key)
+            if texts:
+                items = tuple(ListItem(self.variants(t, f"{key}[{i}]")) for i, t in enumerate(texts))
+                blocks += [Heading(self.labels(key)), ItemList(items)]
+        if r.recommendations:
+            items = tuple(
+                ListItem(
+                    self.variants(rec.text, f"recommendations[{i}].text"),
+                    number=i + 1,
+                    category=self.variants(rec.category, f"recommendations[{i}].category") if rec.category else None,
+                )
+                for i, rec in enumerate(r.recommendations)
+            )
+            blocks += [Heading(self.labels("recommendations")), ItemList(items, numbered=True)]
+        for i, section in enumerate(r.sections):
+            blocks.append(Heading(self.variants(section.heading, f"sections[{i}].heading")))
+            blocks += [
+                Paragraph(self.variants(p, f"sections[{i}].paragraphs[{j}]"))
+                for j, p in enumerate(section.paragraphs)
+            ]
+
+        if self.missing:
+            langs = sorted({lang for _, lang in self.missing})
+            where = ", ".join(w for w, _ in self.missing[:6]) + (" …" if len(self.missing) > 6 else "")
+            raise MissingText(
+                f"the record has no {'/'.join(langs)} text for {where}; add human translations "
+                f"or translate it (reportkit translate, or export --translate)"
+            )
+
+        notice = None
+        if self.machine_langs:
+            notice = tuple(
+                Span(
+                    label(lang, "machine_notice").format(
+                        languages="، ".join(language_name(lang, m) for m in sorted(self.machine_langs))
+                        if lang == "ar"
+                        else ", ".join(language_name(lang, m) for m in sorted(self.machine_langs))
+                    ),
+                    lang,
+                )
+                for lang in self.languages
+            )
+
+        first = self.languages[0]
+        meta = Metadata(
+            title=title[0].text,
+            author=organizer[0].text if organizer else "",
+            subject=_subject(r, title[0].text, blocks),
+            language=first,
+            keywords=tuple(
+                s.text for b in blocks if isinstance(b, ItemList) and not b.numbered for it in b.items for s in it.texts[:1]
+            )[:12],
+            reference=c.reference or "",
+        )
+        return Document(
+            languages=self.languages,
+            meta=meta,
+            title=TitleBlock(title, organizer, tuple(fields)),
+            blocks=tuple(blocks),
+            page_label=self.labels("page"),
+            running=organizer or title,
+            reference=reference,
+            notice=notice,
+        )
+
+    def same(self, text: str) -> Variants:
+        return tuple(Span(text, lang) for lang in self.languages)
+
+
+def _subject(record: Record, title: str, blocks: list[Block]) -> str:
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            text = block.texts[0].text.strip()
+            return text if len(text) <= 300 else text[:297].rsplit(" ", 1)[0] + "…"
+    return title
+
+
+def build_document(record: Record, languages: tuple[str, ...] | str | None = None) -> Document:
+    """Record (already translated where needed) → the document every writer renders."""
+    if languages is None:
+        languages = (record.language,)
+    elif isinstance(languages, str):
+        languages = parse_languages(languages)
+    return _Builder(record, tuple(languages)).build()
+
+
+def with_options(document: Document, **options: object) -> Document:
+    return dataclasses.replace(document, options={**document.options, **options})

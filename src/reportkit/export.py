@@ -1,0 +1,121 @@
+"""The whole pipeline, usable from Python: record → (translation) → document → writers → files.
+
+Every output is rendered in memory first and then written to a temporary file beside its target
+and renamed, so a failure never leaves a partial file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .document import Document, build_document, parse_languages, with_options
+from .errors import UsageError
+
+FORMATS = ("pdf", "docx", "html")
+SUFFIX = {"pdf": ".pdf", "docx": ".docx", "html": ".html"}
+
+
+@dataclass
+class ExportOptions:
+    """Everything that shapes an export besides the record and the formats."""
+
+    lang: str | None = None  # "ar", "en", "ar+en"; None: the record's own language
+    engine: str = "weasyprint"  # PDF engine: weasyprint | reportlab
+    docx_template: Path | None = None
+    embed_fonts: bool = True
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that readers see either the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load(source: str | Path | None):
+    """The record at `source` (None: the bundled example), validated."""
+    from .record import load_record
+    from .resources import example_record
+
+    return load_record(example_record() if source is None else source)
+
+
+def document_for(record, options: ExportOptions) -> Document:
+    languages = parse_languages(options.lang) if options.lang else (record.language,)
+    document = build_document(record, languages)
+    return with_options(document, **options.extra) if options.extra else document
+
+
+def render(document: Document, fmt: str, options: ExportOptions) -> bytes:
+    """One format's bytes."""
+    from .writers import writer
+
+    if fmt == "pdf":
+        name = {"weasyprint": "pdf", "reportlab": "pdf-reportlab"}.get(options.engine)
+        if name is None:
+            raise UsageError(f"unknown PDF engine {options.engine!r} (weasyprint or reportlab)")
+        return writer(name)(document)
+    if fmt == "docx":
+        return writer("docx")(
+            document, template=options.docx_template, embed_fonts=options.embed_fonts
+        )
+    if fmt == "html":
+        return writer("html")(document)
+    raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+
+
+def output_paths(source: str | Path | None, formats: list[str], output: Path | None, lang: str | None) -> dict[str, Path]:
+    """Where each format goes: `--output` (a file for one format, a folder for several), else
+    beside the working directory, named after the record file."""
+    if source is None:
+        stem = "conference-47"
+    elif str(source) == "-":
+        stem = "record"
+    else:
+        stem = Path(source).name
+        for ext in (".yaml", ".yml", ".json"):
+            if stem.lower().endswith(ext):
+                stem = stem[: -len(ext)]
+                break
+    if lang:
+        stem += f".{lang}"
+    if output is not None and len(formats) == 1 and not output.is_dir():
+        return {formats[0]: output}
+    folder = output if output is not None else Path.cwd()
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--output {folder}: several formats need a folder, and this is a file")
+    return {fmt: folder / f"{stem}{SUFFIX[fmt]}" for fmt in formats}
+
+
+def export(
+    source: str | Path | None,
+    formats: list[str] | tuple[str, ...] = ("pdf",),
+    output: Path | None = None,
+    options: ExportOptions | None = None,
+) -> dict[str, Path]:
+    """Export the record at `source` in each format; returns format → written path."""
+    options = options or ExportOptions()
+    formats = list(dict.fromkeys(formats))
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    record = load(source)
+    document = document_for(record, options)
+    targets = output_paths(source, formats, output, options.lang)
+    rendered = {fmt: render(document, fmt, options) for fmt in formats}
+    for fmt, data in rendered.items():
+        write_atomic(targets[fmt], data)
+    return targets

@@ -1,0 +1,76 @@
+"""The words reportkit itself puts on the page, in each language it writes labels for."""
+
+from __future__ import annotations
+
+LABELS: dict[str, dict[str, str]] = {
+    "ar": {
+        "summary": "ملخص",
+        "participants": "المشاركون",
+        "topics": "محاور المؤتمر",
+        "recommendations": "التوصيات",
+        "organizer": "الجهة المنظمة",
+        "number": "رقم الدورة",
+        "venue": "المكان",
+        "dates": "التاريخ",
+        "reference": "المرجع",
+        "page": "صفحة {page} من {pages}",
+        "machine_notice": "تنبيه: النصوص المعلَّمة بعلامة † مترجمة آلياً ({languages}) ولم يراجعها مترجم بشري.",
+        "category": "المجال",
+    },
+    "en": {
+        "summary": "Summary",
+        "participants": "Participants",
+        "topics": "Topics",
+        "recommendations": "Recommendations",
+        "organizer": "Organizer",
+        "number": "Session",
+        "venue": "Venue",
+        "dates": "Dates",
+        "reference": "Reference",
+        "page": "Page {page} of {pages}",
+        "machine_notice": "Notice: texts marked † were machine translated ({languages}) and have not been reviewed by a human translator.",
+        "category": "Area",
+    },
+    "fr": {
+        "summary": "Résumé",
+        "participants": "Participants",
+        "topics": "Thèmes",
+        "recommendations": "Recommandations",
+        "organizer": "Organisateur",
+        "number": "Session",
+        "venue": "Lieu",
+        "dates": "Dates",
+        "reference": "Référence",
+        "page": "Page {page} sur {pages}",
+        "machine_notice": "Avertissement : les textes marqués † ont été traduits automatiquement ({languages}) et n'ont pas été révisés par un traducteur.",
+        "category": "Domaine",
+    },
+}
+
+MONTHS: dict[str, list[str]] = {
+    "ar": ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر",
+           "أكتوبر", "نوفمبر", "ديسمبر"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"],
+    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+           "octobre", "novembre", "décembre"],
+}
+
+LANGUAGE_NAMES: dict[str, dict[str, str]] = {
+    "ar": {"ar": "العربية", "en": "الإنجليزية", "fr": "الفرنسية"},
+    "en": {"ar": "Arabic", "en": "English", "fr": "French"},
+    "fr": {"ar": "arabe", "en": "anglais", "fr": "français"},
+}
+
+
+def label(lang: str, key: str) -> str:
+    """A label in `lang`, or in English where reportkit has no labels for that language."""
+    return LABELS.get(lang, LABELS["en"])[key]
+
+
+def months(lang: str) -> list[str]:
+    return MONTHS.get(lang, MONTHS["en"])
+
+
+def language_name(lang: str, of: str) -> str:
+    return LANGUAGE_NAMES.get(lang, LANGUAGE_NAMES["en"]).get(of, of)

@@ -1,0 +1,220 @@
+"""Reading a record file safely: YAML or JSON in, a validated Record or one clear error out.
+
+YAML is composed into nodes with PyYAML's safe loader and turned into data here, so that every
+value keeps its line, duplicate keys are caught, only plain YAML tags are accepted (a
+`!!python/...` tag is refused, never run), and alias expansion has a budget (an alias bomb fails
+fast instead of eating memory).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import Problem, RecordError
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_NODES = 100_000  # far above any real record; an alias bomb reaches it in microseconds
+
+_T = "tag:yaml.org,2002:"
+_AS_STRING = {_T + "str", _T + "timestamp"}  # dates stay text; the model parses and checks them
+_SCALARS = {_T + "int", _T + "float", _T + "bool", _T + "null"}
+
+Position = tuple[int, int]
+Path_ = tuple[Any, ...]
+
+
+def field_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class _Walker:
+    def __init__(self, name: str):
+        self.name = name
+        self.positions: dict[Path_, Position] = {}
+        self.count = 0
+        self.loader = yaml.SafeLoader("")
+
+    def fail(self, node: yaml.Node, path: Path_, message: str) -> RecordError:
+        mark = node.start_mark
+        return RecordError(
+            [Problem(self.name, message, field_path(path), mark.line + 1, mark.column + 1)]
+        )
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise self.fail(
+                node, path, f"more than {MAX_NODES} values (an alias bomb?); refusing to expand"
+            )
+        self.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag in _AS_STRING:
+                return node.value
+            if node.tag in _SCALARS:
+                return self.loader.construct_object(node)
+            raise self.fail(node, path, f"YAML tag {node.tag!r} is not allowed in a record")
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _T + "seq":
+                raise self.fail(node, path, f"YAML tag {node.tag!r} is not allowed in a record")
+            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != _T + "map":
+                raise self.fail(node, path, f"YAML tag {node.tag!r} is not allowed in a record")
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == _T + "merge":
+                    raise self.fail(key_node, path, "YAML merge keys (<<) are not supported")
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise self.fail(key_node, path, "a key must be plain text")
+                key = self.build(key_node, path)
+                if not isinstance(key, (str, int)) or isinstance(key, bool):
+                    key = str(key)
+                if key in out:
+                    raise self.fail(key_node, path + (key,), f"duplicate key {key!r}")
+                out[key] = self.build(value_node, path + (key,))
+            return out
+        raise self.fail(node, path, "unsupported YAML node")  # pragma: no cover
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        raise RecordError(
+            [Problem(name, f"not UTF-8 text (byte 0x{data[err.start]:02X})", "", line, col)]
+        ) from None
+    if not text.strip():
+        raise RecordError([Problem(name, "the file is empty")])
+    return text
+
+
+def _parse_yaml(text: str, name: str) -> tuple[Any, dict[Path_, Position]]:
+    walker = _Walker(name)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is None:
+            raise RecordError([Problem(name, "the file is empty")])
+        return walker.build(node, ()), walker.positions
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        message = f"YAML syntax error: {err.problem or err.context}"
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        raise RecordError([Problem(name, message, "", line, col)]) from None
+    except yaml.YAMLError as err:
+        raise RecordError([Problem(name, f"YAML error: {err}")]) from None
+    except RecursionError:
+        raise RecordError([Problem(name, "the record is nested too deeply")]) from None
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a record may hold")
+
+
+def _parse_json(text: str, name: str) -> tuple[Any, dict[Path_, Position]]:
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except json.JSONDecodeError as err:
+        raise RecordError([Problem(name, f"JSON syntax error: {err.msg}", "", err.lineno, err.colno)]) from None
+    except _DuplicateKey as err:
+        # JSON has no positions of its own: the YAML reader (JSON is nearly YAML) finds the line.
+        try:
+            _parse_yaml(text, name)
+        except RecordError as located:
+            if "duplicate key" in str(located):
+                raise located from None
+        raise RecordError([Problem(name, f"duplicate key {err.args[0]!r}")]) from None
+    except (ValueError, RecursionError) as err:
+        raise RecordError([Problem(name, f"JSON error: {err}")]) from None
+    try:
+        _, positions = _parse_yaml(text, name)
+    except RecordError:
+        positions = {}
+    return data, positions
+
+
+def parse_data(data: bytes, name: str, fmt: str) -> tuple[Any, dict[Path_, Position]]:
+    """Bytes of a record file → plain data and the line/column of each field path."""
+    if len(data) > MAX_BYTES:
+        raise RecordError([Problem(name, f"the file is larger than {MAX_BYTES // 1024 // 1024} MB")])
+    text = _decode(data, name)
+    return _parse_json(text, name) if fmt == "json" else _parse_yaml(text, name)
+
+
+def record_from_data(data: Any, name: str, positions: dict[Path_, Position] | None = None):
+    """Plain data → a validated Record, or a RecordError naming each field that is wrong."""
+    from pydantic import ValidationError
+
+    from .model import Record
+
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else "a single value"
+        raise RecordError([Problem(name, f"the record must be a mapping of fields, not {kind}")])
+    try:
+        return Record.model_validate(data)
+    except ValidationError as err:
+        raise RecordError(_problems(err, name, positions or {})) from None
+
+
+def _problems(err: Any, name: str, positions: dict[Path_, Position]) -> list[Problem]:
+    problems = []
+    for e in err.errors(include_url=False):
+        loc = tuple(e["loc"])
+        message = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "missing":
+            message = "is required"
+        elif e["type"] == "extra_forbidden":
+            message = "is not a field of the record"
+        pos = None
+        for n in range(len(loc), -1, -1):
+            pos = positions.get(loc[:n])
+            if pos:
+                break
+        line, col = pos if pos else (None, None)
+        problems.append(Problem(name, message, field_path(loc), line, col))
+    return problems
+
+
+def format_of(path: str) -> str:
+    return "json" if path.lower().endswith(".json") else "yaml"
+
+
+def load_record(path: str | Path):
+    """Read and validate a record file (`-` reads YAML from standard input)."""
+    if str(path) == "-":
+        name, data, fmt = "<stdin>", sys.stdin.buffer.read(), "yaml"
+    else:
+        name = str(path)
+        try:
+            data = Path(path).read_bytes()
+        except FileNotFoundError:
+            raise RecordError([Problem(name, "no such file")]) from None
+        except IsADirectoryError:
+            raise RecordError([Problem(name, "is a directory, not a record file")]) from None
+        except OSError as err:
+            raise RecordError([Problem(name, f"cannot be read: {err.strerror}")]) from None
+        fmt = format_of(name)
+    parsed, positions = parse_data(data, name, fmt)
+    return record_from_data(parsed, name, positions)

@@ -1,0 +1,24 @@
+"""Stage 4: writers. Each turns a Document into the bytes of one file format.
+
+A writer never reads the record; it renders only what the Document holds. A new format is a new
+module here and one line in WRITERS.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Callable
+
+# format → (module, function). Imported only when that format is asked for, so the heavy
+# libraries behind one writer never slow down another or the CLI's start.
+WRITERS: dict[str, tuple[str, str]] = {
+    "html": ("reportkit.writers.html", "render_standalone"),
+    "pdf": ("reportkit.writers.weasy", "render"),
+    "pdf-reportlab": ("reportkit.writers.rl", "render"),
+    "docx": ("reportkit.writers.docx", "render"),
+}
+
+
+def writer(name: str) -> Callable[..., bytes]:
+    module, function = WRITERS[name]
+    return getattr(import_module(module), function)
