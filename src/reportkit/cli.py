@@ -10,7 +10,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -35,7 +35,7 @@ class Engine(str, Enum):
 
 
 RecordArg = Annotated[
-    Optional[str],
+    str | None,
     typer.Argument(
         help="The record file (.yaml, .yml or .json; - reads YAML from standard input). "
         "Without it, the bundled example record is used.",
@@ -64,7 +64,9 @@ def run(action):
     except Exception as err:  # a bug of ours: say so in one line, keep the traceback for debugging
         if os.environ.get("REPORTKIT_DEBUG"):
             raise
-        fail(f"internal error ({type(err).__name__}: {err}); set REPORTKIT_DEBUG=1 to see where", 70)
+        fail(
+            f"internal error ({type(err).__name__}: {err}); set REPORTKIT_DEBUG=1 to see where", 70
+        )
 
 
 @app.command()
@@ -74,16 +76,16 @@ def export(
         list[Format], typer.Option("--format", "-f", help="Output format; repeat for several.")
     ] = [Format.pdf],  # noqa: B006 (Typer reads the default, it is never mutated)
     lang: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help="Language of the report: ar, en, fr, or a bilingual pair such as ar+en."),
     ] = None,
     output: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option("--output", "-o", help="A file for one format, a folder for several."),
     ] = None,
     engine: Annotated[Engine, typer.Option(help="PDF engine.")] = Engine.weasyprint,
     docx_template: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(help="A .docx letterhead whose styles, page setup and header art are used."),
     ] = None,
     embed_fonts: Annotated[
@@ -93,7 +95,8 @@ def export(
     """Export a record as PDF, DOCX and/or HTML."""
 
     def action():
-        from .export import ExportOptions, export as do_export
+        from .export import ExportOptions
+        from .export import export as do_export
 
         options = ExportOptions(
             lang=lang, engine=engine.value, docx_template=docx_template, embed_fonts=embed_fonts

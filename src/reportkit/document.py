@@ -182,36 +182,54 @@ class _Builder:
         fields: list[Field] = []
         if c.number is not None:
             fields.append(Field("number", self.labels("number"), self.same(str(c.number))))
-        place = [x for x in (c.city, c.country) if x]
-        if place:
-            parts = [self.variants(x, f"conference.{n}") for x, n in zip(place, ("city", "country"))]
+        parts = [
+            self.variants(value, f"conference.{name}")
+            for name, value in (("city", c.city), ("country", c.country))
+            if value
+        ]
+        if parts:
             venue = tuple(
-                Span("، ".join(p[i].text for p in parts) if lang == "ar" else ", ".join(p[i].text for p in parts), lang)
+                Span(("، " if lang == "ar" else ", ").join(p[i].text for p in parts), lang)
                 for i, lang in enumerate(self.languages)
             )
             fields.append(Field("venue", self.labels("venue"), venue))
         if c.start_date or c.end_date:
-            dates = tuple(Span(date_range(c.start_date, c.end_date, lang), lang) for lang in self.languages)
+            dates = tuple(
+                Span(date_range(c.start_date, c.end_date, lang), lang) for lang in self.languages
+            )
             fields.append(Field("dates", self.labels("dates"), dates))
         reference = None
         if c.reference:
-            reference = Span(c.reference, r.language, first_strong_direction(c.reference, direction(r.language)))
-            fields.append(Field("reference", self.labels("reference"), tuple(reference for _ in self.languages)))
+            reference = Span(
+                c.reference, r.language, first_strong_direction(c.reference, direction(r.language))
+            )
+            fields.append(
+                Field(
+                    "reference", self.labels("reference"), tuple(reference for _ in self.languages)
+                )
+            )
 
         blocks: list[Block] = []
         if r.summary:
-            blocks += [Heading(self.labels("summary")), Paragraph(self.variants(r.summary, "summary"))]
+            blocks += [
+                Heading(self.labels("summary")),
+                Paragraph(self.variants(r.summary, "summary")),
+            ]
         for key in ("participants", "topics"):
             texts = getattr(r, key)
             if texts:
-                items = tuple(ListItem(self.variants(t, f"{key}[{i}]")) for i, t in enumerate(texts))
+                items = tuple(
+                    ListItem(self.variants(t, f"{key}[{i}]")) for i, t in enumerate(texts)
+                )
                 blocks += [Heading(self.labels(key)), ItemList(items)]
         if r.recommendations:
             items = tuple(
                 ListItem(
                     self.variants(rec.text, f"recommendations[{i}].text"),
                     number=i + 1,
-                    category=self.variants(rec.category, f"recommendations[{i}].category") if rec.category else None,
+                    category=self.variants(rec.category, f"recommendations[{i}].category")
+                    if rec.category
+                    else None,
                 )
                 for i, rec in enumerate(r.recommendations)
             )
@@ -225,7 +243,9 @@ class _Builder:
 
         if self.missing:
             langs = sorted({lang for _, lang in self.missing})
-            where = ", ".join(w for w, _ in self.missing[:6]) + (" …" if len(self.missing) > 6 else "")
+            where = ", ".join(w for w, _ in self.missing[:6]) + (
+                " …" if len(self.missing) > 6 else ""
+            )
             raise MissingText(
                 f"the record has no {'/'.join(langs)} text for {where}; add human translations "
                 f"or translate it (reportkit translate, or export --translate)"
@@ -236,7 +256,9 @@ class _Builder:
             notice = tuple(
                 Span(
                     label(lang, "machine_notice").format(
-                        languages="، ".join(language_name(lang, m) for m in sorted(self.machine_langs))
+                        languages="، ".join(
+                            language_name(lang, m) for m in sorted(self.machine_langs)
+                        )
                         if lang == "ar"
                         else ", ".join(language_name(lang, m) for m in sorted(self.machine_langs))
                     ),
@@ -252,7 +274,11 @@ class _Builder:
             subject=_subject(r, title[0].text, blocks),
             language=first,
             keywords=tuple(
-                s.text for b in blocks if isinstance(b, ItemList) and not b.numbered for it in b.items for s in it.texts[:1]
+                s.text
+                for b in blocks
+                if isinstance(b, ItemList) and not b.numbered
+                for it in b.items
+                for s in it.texts[:1]
             )[:12],
             reference=c.reference or "",
         )

@@ -77,7 +77,9 @@ def render(document: Document, fmt: str, options: ExportOptions) -> bytes:
     raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
 
 
-def output_paths(source: str | Path | None, formats: list[str], output: Path | None, lang: str | None) -> dict[str, Path]:
+def output_paths(
+    source: str | Path | None, formats: list[str], output: Path | None, lang: str | None
+) -> dict[str, Path]:
     """Where each format goes: `--output` (a file for one format, a folder for several), else
     beside the working directory, named after the record file."""
     if source is None:

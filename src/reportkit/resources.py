@@ -51,4 +51,7 @@ def font_path(family: str, style: str = "regular") -> Path:
 def is_resource(path: Path) -> bool:
     """True for a file inside templates/ or fonts/, the only files a render may read."""
     path = path.resolve()
-    return any(path.is_relative_to(d.resolve()) for d in (templates_dir(), fonts_dir())) and path.is_file()
+    return (
+        any(path.is_relative_to(d.resolve()) for d in (templates_dir(), fonts_dir()))
+        and path.is_file()
+    )

@@ -137,7 +137,9 @@ def _parse_json(text: str, name: str) -> tuple[Any, dict[Path_, Position]]:
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except json.JSONDecodeError as err:
-        raise RecordError([Problem(name, f"JSON syntax error: {err.msg}", "", err.lineno, err.colno)]) from None
+        raise RecordError(
+            [Problem(name, f"JSON syntax error: {err.msg}", "", err.lineno, err.colno)]
+        ) from None
     except _DuplicateKey as err:
         # JSON has no positions of its own: the YAML reader (JSON is nearly YAML) finds the line.
         try:
@@ -158,7 +160,9 @@ def _parse_json(text: str, name: str) -> tuple[Any, dict[Path_, Position]]:
 def parse_data(data: bytes, name: str, fmt: str) -> tuple[Any, dict[Path_, Position]]:
     """Bytes of a record file → plain data and the line/column of each field path."""
     if len(data) > MAX_BYTES:
-        raise RecordError([Problem(name, f"the file is larger than {MAX_BYTES // 1024 // 1024} MB")])
+        raise RecordError(
+            [Problem(name, f"the file is larger than {MAX_BYTES // 1024 // 1024} MB")]
+        )
     text = _decode(data, name)
     return _parse_json(text, name) if fmt == "json" else _parse_yaml(text, name)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -78,9 +78,13 @@ def _check_text(value: Any) -> Any:
         out: dict[str, str | MachineText] = {}
         for code, text in value.items():
             if not isinstance(code, str) or not is_language(code):
-                raise ValueError(f"unknown language code {code!r} (use ISO 639-1 codes: ar, en, fr…)")
+                raise ValueError(
+                    f"unknown language code {code!r} (use ISO 639-1 codes: ar, en, fr…)"
+                )
             if isinstance(text, dict):
-                out[code] = text if isinstance(text, MachineText) else MachineText.model_validate(text)
+                out[code] = (
+                    text if isinstance(text, MachineText) else MachineText.model_validate(text)
+                )
             else:
                 try:
                     out[code] = check_plain_text(text)
@@ -102,7 +106,7 @@ def _serialize_text(value: Any) -> Any:
 
 
 Text = Annotated[
-    Union[str, dict[str, Union[str, MachineText]]],
+    str | dict[str, str | MachineText],
     BeforeValidator(_check_text),
     PlainSerializer(_serialize_text),
 ]

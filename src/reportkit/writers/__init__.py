@@ -6,8 +6,8 @@ module here and one line in WRITERS.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
-from typing import Callable
 
 # format → (module, function). Imported only when that format is asked for, so the heavy
 # libraries behind one writer never slow down another or the CLI's start.

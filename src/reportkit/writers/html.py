@@ -30,7 +30,11 @@ def _environment():
 
 def css_string(text: str) -> str:
     """`text` as a quoted CSS string that cannot end the declaration it stands in."""
-    return '"' + "".join(ch if ch.isalnum() or ch in " .,:·—-" else f"\\{ord(ch):x} " for ch in text) + '"'
+    return (
+        '"'
+        + "".join(ch if ch.isalnum() or ch in " .,:·—-" else f"\\{ord(ch):x} " for ch in text)
+        + '"'
+    )
 
 
 def page_content(document: Document) -> str:
@@ -54,13 +58,17 @@ def page_content(document: Document) -> str:
 def render_html(document: Document, *, stylesheet: str | None = None) -> str:
     """The report as HTML that links `report.css` (or embeds `stylesheet`)."""
     style = document.options.get("digits", "western")
-    return _environment().get_template("report.html.j2").render(
-        doc=document,
-        blocks=document.blocks,
-        dirs=[direction(lang) for lang in document.languages],
-        number=lambda n, lang: digits(str(n), style) if lang == "ar" else str(n),
-        page_content=page_content(document),
-        stylesheet=stylesheet,
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            doc=document,
+            blocks=document.blocks,
+            dirs=[direction(lang) for lang in document.languages],
+            number=lambda n, lang: digits(str(n), style) if lang == "ar" else str(n),
+            page_content=page_content(document),
+            stylesheet=stylesheet,
+        )
     )
 
 

@@ -34,7 +34,9 @@ def _own_files_fetcher():
                 path = Path(unquote(parsed.path))
                 if is_resource(path):
                     content_type = _TYPES.get(path.suffix, "application/octet-stream")
-                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+                    return URLFetcherResponse(
+                        url, path.read_bytes(), {"Content-Type": content_type}
+                    )
             raise ResourceRefused(f"reportkit does not fetch {url!r} while rendering")
 
     return OwnFilesFetcher(allowed_protocols=("file",))

@@ -1,0 +1,113 @@
+"""Real readers for exported files, and the word comparison every format's tests share.
+
+Words are compared after removing bidi control marks and harakat, and tokens are split where
+Arabic letters meet digits or Latin letters: readers order mixed runs differently, which is not
+letter loss; a letter missing or out of order inside a word is.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+HARAKAT = re.compile("[\u064b-\u0652\u0670\u0640]")  # and tatweel, which only stretches a joint
+PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
+_ARABIC_LETTERS = "\u0620-\u064a\u066e\u066f\u0671-\u06d3\u06d5\u06ee\u06ef\u06fa-\u06fc\u06ff"
+_TOKEN = re.compile(
+    rf"[{_ARABIC_LETTERS}]+|[0-9\u0660-\u0669\u06f0-\u06f9]+|[^\W\d_{_ARABIC_LETTERS}]+", re.UNICODE
+)
+
+
+def normalize(text: str) -> str:
+    return HARAKAT.sub("", BIDI_MARKS.sub("", text))
+
+
+def words(text: str) -> list[str]:
+    """Tokens of `text`: Arabic runs, digit runs and Latin runs, punctuation dropped."""
+    return _TOKEN.findall(normalize(text))
+
+
+def missing_words(expected: Iterable[str], extracted: str) -> list[str]:
+    """Every token of the expected texts that the extracted text lacks."""
+    found = set(words(extracted))
+    out = []
+    for text in expected:
+        out += [w for w in words(text) if w not in found]
+    return out
+
+
+def pdftotext(path: Path, *args: str) -> str:
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", *args, str(path), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def pdf_pages_text(path: Path) -> list[str]:
+    """pdftotext's text of each page."""
+    return pdftotext(path).split("\f")[:-1]
+
+
+def pdfium_text(path: Path) -> str:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return "\n".join(page.get_textpage().get_text_range() for page in pdf)
+    finally:
+        pdf.close()
+
+
+def pdffonts(path: Path) -> list[dict[str, str]]:
+    """pdffonts' table: name, type, emb, sub, uni per font."""
+    out = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
+    rows = []
+    for line in out.splitlines()[2:]:
+        parts = line.split()
+        # name type... encoding emb sub uni object ID: the last five columns are fixed.
+        rows.append({"name": parts[0], "emb": parts[-5], "sub": parts[-4], "uni": parts[-3]})
+    return rows
+
+
+def pdf_page_count(path: Path) -> int:
+    out = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))
+
+
+def docx_to_pdf(docx: Path, outdir: Path, *, fontconfig_file: Path | None = None) -> Path:
+    """Convert with LibreOffice headless, in a profile of its own so parallel runs do not clash."""
+    profile = Path(tempfile.mkdtemp(prefix="lo-profile-", dir=outdir))
+    env = {**os.environ, "HOME": str(profile)}
+    if fontconfig_file is not None:
+        env["FONTCONFIG_FILE"] = str(fontconfig_file)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(outdir),
+            str(docx),
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+        timeout=180,
+    )
+    return outdir / (docx.stem + ".pdf")
+
+
+def has_phrase(extracted: str, phrase: str) -> bool:
+    """True when the tokens of `phrase` stand together, in order, in the extracted text."""
+    got, want = words(extracted), words(phrase)
+    return any(got[i : i + len(want)] == want for i in range(len(got) - len(want) + 1))

@@ -1,0 +1,109 @@
+"""The command line: outputs where the user expects them, fast start, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import EXAMPLE, run_cli
+
+HEAVY = (
+    "weasyprint",
+    "argostranslate",
+    "torch",
+    "stanza",
+    "spacy",
+    "ctranslate2",
+    "docx",
+    "reportlab",
+    "pydantic",
+)
+
+
+def test_export_without_a_record_uses_the_bundled_example(tmp_path):
+    result = run_cli("export", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().strip() == str(tmp_path / "conference-47.pdf")
+    assert (tmp_path / "conference-47.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_default_name_comes_from_the_record_file(tmp_path):
+    src = tmp_path / "tangier-2023.yaml"
+    src.write_bytes(EXAMPLE.read_bytes())
+    result = run_cli("export", str(src), "-f", "html", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "tangier-2023.html").exists()
+
+
+def test_several_formats_go_into_a_folder(tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("export", str(EXAMPLE), "-f", "pdf", "-f", "html", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["conference-47.html", "conference-47.pdf"]
+
+
+def test_a_failed_export_leaves_no_file_behind(tmp_path):
+    target = tmp_path / "report.pdf"
+    result = run_cli("export", str(EXAMPLE), "--lang", "de", "-o", str(target))
+    assert result.returncode != 0
+    assert b"Traceback" not in result.stderr
+    assert b"no de text" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_report_is_not_damaged_by_a_failed_export(tmp_path):
+    target = tmp_path / "report.pdf"
+    target.write_bytes(b"%PDF-old")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("conference: {}\n", encoding="utf-8")
+    assert run_cli("export", str(bad), "-o", str(target)).returncode != 0
+    assert target.read_bytes() == b"%PDF-old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml", "report.pdf"]
+
+
+def test_unknown_format_and_language_are_refused(tmp_path):
+    assert run_cli("export", "-f", "odt", cwd=tmp_path).returncode != 0
+    result = run_cli("export", "--lang", "xx", cwd=tmp_path)
+    assert result.returncode != 0 and b"unknown language code 'xx'" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_and_validate_import_nothing_heavy():
+    code = (
+        "import sys\n"
+        "from reportkit.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print([m for m in {HEAVY!r} if m in sys.modules])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+    code = (
+        "import sys\n"
+        "from reportkit.cli import app\n"
+        f"try:\n    app(['validate', {str(EXAMPLE)!r}])\nexcept SystemExit:\n    pass\n"
+        f"print([m for m in {HEAVY[:-1]!r} if m in sys.modules])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_schema_is_json_schema_of_the_record():
+    result = run_cli("schema")
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    assert schema["type"] == "object"
+    assert set(schema["properties"]) >= {
+        "language",
+        "conference",
+        "summary",
+        "participants",
+        "topics",
+        "recommendations",
+        "sections",
+    }
+    assert "conference" in schema["required"]

@@ -1,0 +1,163 @@
+"""The WeasyPrint PDF, read back with real readers (poppler and PDFium)."""
+
+from __future__ import annotations
+
+import re
+
+import pikepdf
+import pytest
+
+from conftest import EXAMPLE, record_texts, run_cli
+from support.readers import (
+    PRESENTATION_FORMS,
+    has_phrase,
+    missing_words,
+    normalize,
+    pdf_page_count,
+    pdf_pages_text,
+    pdffonts,
+    pdfium_text,
+    pdftotext,
+    words,
+)
+
+MIXED = {
+    "language": "ar",
+    "conference": {
+        "title": "اجتماع تنسيقي مع منظمة INTERPOL ومجلس التعاون (GCC)",
+        "organizer": "الأمانة العامة لمجلس وزراء الداخلية العرب",
+        "reference": "GS/12/2024",
+    },
+    "summary": "حضر ممثل المنظمة الدولية للشرطة الجنائية (INTERPOL) اجتماع عام 2023م في الدوحة، "
+    "وتفاصيل البرنامج على https://www.example.org/a-b أو عبر البريد info@example.org.",
+    "recommendations": [{"text": "تخصيص 250 مليون دولار لبرنامج Cyber Shield خلال الفترة القادمة"}],
+}
+
+
+def test_every_word_of_the_example_is_extractable_with_poppler(example_pdf, example_data):
+    text = pdftotext(example_pdf)
+    assert missing_words(record_texts(example_data, "ar"), text) == []
+    assert not PRESENTATION_FORMS.search(text), "shaped glyphs must map back to plain letters"
+
+
+def test_every_word_of_the_example_is_extractable_with_pdfium(example_pdf, example_data):
+    text = pdfium_text(example_pdf)
+    assert missing_words(record_texts(example_data, "ar"), text) == []
+    assert not PRESENTATION_FORMS.search(text)
+
+
+def test_extraction_finds_real_loss():
+    # The comparison itself must catch a missing or swapped letter, or it proves nothing.
+    assert missing_words(["المؤتمر السابع"], "المؤتمر السابع") == []
+    assert missing_words(["المؤتمر السابع"], "المؤتمر السبع") == ["السابع"]
+    assert missing_words(["المؤتمر"], "المؤمتر") == ["المؤتمر"]
+    assert missing_words(["عام 2023م"], "‫عام ‪2023‬م‬") == []
+
+
+def test_fonts_are_embedded_and_only_ours(example_pdf):
+    fonts = pdffonts(example_pdf)
+    assert fonts
+    for font in fonts:
+        assert font["emb"] == "yes" and font["uni"] == "yes", font
+        assert re.sub(r"^[A-Z]{6}\+", "", font["name"]).startswith(
+            ("Noto-Naskh-Arabic", "Noto-Serif")
+        ), font
+    assert any("Naskh" in f["name"] for f in fonts)
+
+
+def test_metadata_language_and_outline(example_pdf, example_data):
+    with pikepdf.open(example_pdf) as pdf:
+        info = pdf.docinfo
+        assert str(info["/Title"]) == example_data["conference"]["title"]["ar"]
+        assert str(info["/Author"]) == example_data["conference"]["organizer"]
+        assert str(pdf.Root.Lang) == "ar"
+        with pdf.open_outline() as outline:
+            titles = []
+
+            def walk(items):
+                for item in items:
+                    titles.append(item.title)
+                    walk(item.children)
+
+            walk(outline.root)
+    assert titles[0] == example_data["conference"]["title"]["ar"]
+    for heading in ("ملخص", "المشاركون", "التوصيات", "وقائع المؤتمر", "على هامش المؤتمر"):
+        assert heading in titles
+
+
+def test_page_x_of_y_and_running_header_on_every_page(example_pdf, example_data):
+    pages = pdf_pages_text(example_pdf)
+    count = pdf_page_count(example_pdf)
+    assert count == len(pages) >= 2
+    organizer = example_data["conference"]["organizer"]
+    for number, text in enumerate(pages, start=1):
+        assert has_phrase(text, f"صفحة {number} من {count}")
+        if number > 1:  # the first page carries the title block instead
+            assert has_phrase(text, organizer)
+            assert missing_words([example_data["conference"]["reference"]], text) == []
+
+
+def test_title_block_has_number_place_dates_and_reference(example_pdf):
+    first = pdf_pages_text(example_pdf)[0]
+    for text in ("رقم الدورة 47", "طنجة، المملكة المغربية", "من 15 إلى 16 نوفمبر 2023م", "المرجع"):
+        assert has_phrase(first, text), text
+
+
+def test_recommendations_are_numbered_in_order(example_pdf, example_data):
+    tokens = words(pdftotext(example_pdf))
+    positions = []
+    for n, rec in enumerate(example_data["recommendations"], start=1):
+        # the number, then the category, then the text
+        start = words(rec["category"])[0]
+        at = next(
+            i
+            for i in range(len(tokens))
+            if tokens[i] == str(n) and tokens[i + 1] == start and i > (positions or [0])[-1]
+        )
+        positions.append(at)
+    assert positions == sorted(positions)
+
+
+@pytest.fixture(scope="module")
+def mixed_pdf(tmp_path_factory):
+    from reportkit.export import export
+    from reportkit.record import record_from_data  # noqa: F401  (the path the CLI takes)
+
+    folder = tmp_path_factory.mktemp("mixed")
+    import yaml
+
+    src = folder / "mixed.yaml"
+    src.write_text(yaml.safe_dump(MIXED, allow_unicode=True), encoding="utf-8")
+    return export(src, ["pdf"], folder / "mixed.pdf")["pdf"]
+
+
+def test_latin_words_numbers_and_urls_inside_arabic_lines(mixed_pdf):
+    for reader in (pdftotext, pdfium_text):
+        text = reader(mixed_pdf)
+        assert missing_words(record_texts(MIXED, "ar"), text) == []
+        flat = normalize(text)
+        for intact in (
+            "INTERPOL",
+            "https://www.example.org/a-b",
+            "info@example.org",
+            "GS/12/2024",
+            "2023",
+            "250",
+        ):
+            assert intact in flat, (reader.__name__, intact)
+
+
+def test_latin_runs_keep_their_order_on_the_line(mixed_pdf):
+    # pdftotext gives each line in logical order: within the Arabic sentence the Latin phrase
+    # and the number stand where the record has them. (PDFium orders multi-word Latin runs
+    # inside RTL lines its own way, so this check is poppler's.)
+    text = pdftotext(mixed_pdf)
+    assert has_phrase(text, "تخصيص 250 مليون دولار لبرنامج Cyber Shield خلال الفترة القادمة")
+    assert has_phrase(text, "الجنائية (INTERPOL) اجتماع عام 2023م في الدوحة")
+
+
+def test_pdf_export_through_the_command(tmp_path):
+    result = run_cli("export", str(EXAMPLE), "--format", "pdf", "--output", str(tmp_path / "r.pdf"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().strip() == str(tmp_path / "r.pdf")
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF-")
