@@ -1,0 +1,248 @@
+"""The raw WordprocessingML reportkit adds, in one place, named after what it means in Word.
+
+python-docx covers the common properties; right-to-left (w:bidi, w:rtl, w:bidiVisual), complex
+script fonts and sizes, bidi languages, numbering definitions and fields are written here. Each
+parent's child order follows ECMA-376, declared once below, so an element lands in the right place
+whatever the template already holds.
+"""
+
+from __future__ import annotations
+
+import re
+
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+P_PR = (
+    "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr "
+    "shd tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE "
+    "autoSpaceDN bidi adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents "
+    "suppressOverlap jc textDirection textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr "
+    "sectPr pPrChange"
+).split()
+R_PR = (
+    "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof "
+    "snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd "
+    "fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath"
+).split()
+SECT_PR = (
+    "headerReference footerReference footnotePr endnotePr type pgSz pgMar paperSrc pgBorders "
+    "lnNumType pgNumType cols formProt vAlign noEndnote titlePg textDirection bidi rtlGutter "
+    "docGrid printerSettings sectPrChange"
+).split()
+TBL_PR = (
+    "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc "
+    "tblCellSpacing tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription"
+).split()
+STYLE = (
+    "name aliases basedOn next link autoRedefine hidden uiPriority semiHidden unhideWhenUsed qFormat "
+    "locked personal personalCompose personalReply rsid pPr rPr tblPr trPr tcPr tblStylePr"
+).split()
+
+# Characters XML 1.0 cannot hold; the record refuses them, this keeps any other source honest.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+def child(parent, tag: str, order: list[str], **attrs: str):
+    """The `w:tag` child of `parent` (created in schema order if missing), with `attrs` set."""
+    element = parent.find(qn(f"w:{tag}"))
+    if element is None:
+        element = OxmlElement(f"w:{tag}")
+        later = order[order.index(tag) + 1 :]
+        for sibling in parent:
+            local = sibling.tag.rsplit("}", 1)[-1]
+            if local in later:
+                sibling.addprevious(element)
+                break
+        else:
+            parent.append(element)
+    for name, value in attrs.items():
+        element.set(qn(f"w:{name}"), value)
+    return element
+
+
+def remove(parent, tag: str) -> None:
+    for element in parent.findall(qn(f"w:{tag}")):
+        parent.remove(element)
+
+
+def p_pr(p):
+    return p.get_or_add_pPr()
+
+
+def r_pr(r):
+    return r.get_or_add_rPr()
+
+
+# --- paragraphs -----------------------------------------------------------------------------
+
+
+def paragraph_direction(ppr, rtl: bool) -> None:
+    """`w:bidi`: the paragraph's base direction is right to left (start on the right)."""
+    if rtl:
+        child(ppr, "bidi", P_PR)
+    else:
+        remove(ppr, "bidi")
+
+
+def alignment(ppr, value: str) -> None:
+    """`w:jc`: both, center, start or end. Word's transitional names for start/end are left/right,
+    which it reads logically in a w:bidi paragraph (left = the start side, on the right)."""
+    child(ppr, "jc", P_PR, val={"start": "left", "end": "right"}.get(value, value))
+
+
+def keep_with_next(ppr) -> None:
+    child(ppr, "keepNext", P_PR)
+
+
+def spacing(ppr, before: int = 0, after: int = 0, line: int | None = None) -> None:
+    attrs = {"before": str(before), "after": str(after)}
+    if line:
+        attrs.update(line=str(line), lineRule="auto")
+    child(ppr, "spacing", P_PR, **attrs)
+
+
+def indent(ppr, start: int = 0, hanging: int = 0) -> None:
+    """Indentation on the paragraph's start side (twips); w:left/w:right are logical in bidi."""
+    child(ppr, "ind", P_PR, left=str(start), hanging=str(hanging))
+
+
+def numbering(ppr, num_id: int, level: int = 0) -> None:
+    num_pr = child(ppr, "numPr", P_PR)
+    child(num_pr, "ilvl", ["ilvl", "numId"], val=str(level))
+    child(num_pr, "numId", ["ilvl", "numId"], val=str(num_id))
+
+
+def outline_level(ppr, level: int) -> None:
+    child(ppr, "outlineLvl", P_PR, val=str(level))
+
+
+# --- runs -----------------------------------------------------------------------------------
+
+
+def fonts(rpr, latin: str, arabic: str) -> None:
+    """`w:rFonts` with the complex-script slot filled and no theme attributes to override it."""
+    rfonts = child(rpr, "rFonts", R_PR, ascii=latin, hAnsi=latin, cs=arabic, eastAsia=latin)
+    for theme in ("asciiTheme", "hAnsiTheme", "cstheme", "eastAsiaTheme"):
+        rfonts.attrib.pop(qn(f"w:{theme}"), None)
+
+
+def size(rpr, half_points: int) -> None:
+    """`w:sz` and `w:szCs`: Word sizes Arabic by the complex-script size only."""
+    child(rpr, "sz", R_PR, val=str(half_points))
+    child(rpr, "szCs", R_PR, val=str(half_points))
+
+
+def bold(rpr, on: bool = True) -> None:
+    for tag in ("b", "bCs"):
+        if on:
+            child(rpr, tag, R_PR)
+        else:
+            remove(rpr, tag)
+
+
+def italic(rpr) -> None:
+    child(rpr, "i", R_PR)
+    child(rpr, "iCs", R_PR)
+
+
+def color(rpr, hex_rgb: str) -> None:
+    element = child(rpr, "color", R_PR, val=hex_rgb)
+    for theme in ("themeColor", "themeShade", "themeTint"):  # a theme colour would win over val
+        element.attrib.pop(qn(f"w:{theme}"), None)
+
+
+def run_direction(rpr, rtl: bool) -> None:
+    """`w:rtl` (with `w:cs`): the run is right-to-left complex-script text."""
+    if rtl:
+        child(rpr, "rtl", R_PR)
+        child(rpr, "cs", R_PR)
+    else:
+        remove(rpr, "rtl")
+        remove(rpr, "cs")
+
+
+def language(rpr, latin: str, bidi: str) -> None:
+    """`w:lang`: the language of Latin text and of right-to-left text (e.g. ar-SA)."""
+    child(rpr, "lang", R_PR, val=latin, bidi=bidi)
+
+
+# --- fields, sections, tables ---------------------------------------------------------------
+
+
+def simple_field(paragraph, instruction: str, placeholder: str):
+    """A `w:fldSimple` (PAGE, NUMPAGES…) that Word and LibreOffice recompute; returns its run."""
+    fld = OxmlElement("w:fldSimple")
+    fld.set(qn("w:instr"), f" {instruction} ")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = placeholder
+    run.append(text)
+    fld.append(run)
+    paragraph._p.append(fld)
+    return run
+
+
+def section_direction(sect_pr, rtl: bool) -> None:
+    if rtl:
+        child(sect_pr, "bidi", SECT_PR)
+    else:
+        remove(sect_pr, "bidi")
+
+
+def table_direction(tbl, rtl: bool) -> None:
+    """`w:bidiVisual`: the table's first column is on the right."""
+    tbl_pr = tbl.tblPr
+    if rtl:
+        child(tbl_pr, "bidiVisual", TBL_PR)
+    else:
+        remove(tbl_pr, "bidiVisual")
+
+
+def table_borders(tbl, *, inside_v: bool = False, sz: int = 4, color_hex: str = "BBBBBB") -> None:
+    borders = child(tbl.tblPr, "tblBorders", TBL_PR)
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        remove(borders, edge)
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{edge}")
+        visible = edge == "insideV" and inside_v
+        element.set(qn("w:val"), "single" if visible else "nil")
+        if visible:
+            element.set(qn("w:sz"), str(sz))
+            element.set(qn("w:color"), color_hex)
+        borders.append(element)
+
+
+def cant_split_row(tr) -> None:
+    tr_pr = tr.get_or_add_trPr()
+    element = OxmlElement("w:cantSplit")
+    tr_pr.append(element)
+
+
+SETTINGS = (
+    "writeProtection view zoom removePersonalInformation removeDateAndTime "
+    "doNotDisplayPageBoundaries displayBackgroundShape printPostScriptOverText "
+    "printFractionalCharacterWidth printFormsData embedTrueTypeFonts embedSystemFonts "
+    "saveSubsetFonts saveFormsData mirrorMargins alignBordersAndEdges bordersDoNotSurroundHeader "
+    "bordersDoNotSurroundFooter gutterAtTop hideSpellingErrors hideGrammaticalErrors "
+    "activeWritingStyle proofState formsDesign attachedTemplate linkStyles stylePaneFormatFilter "
+    "stylePaneSortMethod documentType mailMerge revisionView trackRevisions doNotTrackMoves "
+    "doNotTrackFormatting documentProtection autoFormatOverride styleLockTheme styleLockQFSet "
+    "defaultTabStop autoHyphenation consecutiveHyphenLimit hyphenationZone doNotHyphenateCaps "
+    "showEnvelope summaryLength clickAndTypeStyle defaultTableStyle evenAndOddHeaders "
+    "bookFoldRevPrinting bookFoldPrinting bookFoldPrintingSheets drawingGridHorizontalSpacing "
+    "drawingGridVerticalSpacing displayHorizontalDrawingGridEvery displayVerticalDrawingGridEvery "
+    "doNotUseMarginsForDrawingGridOrigin drawingGridHorizontalOrigin drawingGridVerticalOrigin "
+    "doNotShadeFormData noPunctuationKerning characterSpacingControl printTwoOnOne "
+    "strictFirstAndLastChars noLineBreaksAfter noLineBreaksBefore savePreviewPicture "
+    "doNotValidateAgainstSchema saveInvalidXml ignoreMixedContent alwaysShowPlaceholderText "
+    "doNotDemarcateInvalidXml saveXmlDataOnly useXSLTWhenSaving saveThroughXslt showXMLTags "
+    "alwaysMergeEmptyNamespace updateFields hdrShapeDefaults footnotePr endnotePr compat docVars "
+    "rsids mathPr attachedSchema themeFontLang clrSchemeMapping doNotIncludeSubdocsInStats "
+    "doNotAutoCompressPictures forceUpgrade captions readModeInkLockDown smartTagType "
+    "schemaLibrary shapeDefaults doNotEmbedSmartTags decimalSymbol listSeparator"
+).split()
