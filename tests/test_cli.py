@@ -48,7 +48,8 @@ def test_a_failed_export_leaves_no_file_behind(tmp_path):
     result = run_cli("export", str(EXAMPLE), "--lang", "de", "-o", str(target))
     assert result.returncode != 0
     assert b"Traceback" not in result.stderr
-    assert b"no de text" in result.stderr
+    assert b"translation model is installed" in result.stderr
+    assert b"reportkit models install ar de" in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 

@@ -69,6 +69,19 @@ def run(action):
         )
 
 
+GlossaryOpt = Annotated[
+    Path | None,
+    typer.Option(help="A glossary (YAML or CSV) added to, and overriding, the starter glossary."),
+]
+CacheOpt = Annotated[
+    bool, typer.Option("--cache/--no-cache", help="Use the translation memory (SQLite cache).")
+]
+ThreadsOpt = Annotated[
+    int,
+    typer.Option(min=1, help="CTranslate2 threads per translation (1 is fastest on small machines)."),
+]
+
+
 @app.command()
 def export(
     record: RecordArg = None,
@@ -91,15 +104,23 @@ def export(
     embed_fonts: Annotated[
         bool, typer.Option(help="Embed the fonts in DOCX files, for recipients without them.")
     ] = True,
+    glossary: GlossaryOpt = None,
+    cache: CacheOpt = True,
+    threads: ThreadsOpt = 1,
 ) -> None:
-    """Export a record as PDF, DOCX and/or HTML."""
+    """Export a record as PDF, DOCX and/or HTML (translating texts it lacks, offline)."""
 
     def action():
         from .export import ExportOptions
         from .export import export as do_export
+        from .translate.options import TranslateOptions
 
         options = ExportOptions(
-            lang=lang, engine=engine.value, docx_template=docx_template, embed_fonts=embed_fonts
+            lang=lang,
+            engine=engine.value,
+            docx_template=docx_template,
+            embed_fonts=embed_fonts,
+            translate=TranslateOptions(glossary=glossary, cache=cache, threads=threads),
         )
         written = do_export(record, [f.value for f in format], output, options)
         for path in written.values():
@@ -117,6 +138,96 @@ def validate(record: RecordArg = None) -> None:
 
         load(record)
         typer.echo("ok")
+
+    run(action)
+
+
+@app.command()
+def translate(
+    record: Annotated[str, typer.Argument(help="The record file (- reads YAML from standard input).")],
+    to: Annotated[list[str], typer.Option("--to", help="Target language; repeat for several.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write the translated record (YAML).")
+    ] = None,
+    glossary: GlossaryOpt = None,
+    cache: CacheOpt = True,
+    threads: ThreadsOpt = 1,
+) -> None:
+    """Add machine translations to a record; human translations are never replaced."""
+
+    def action():
+        from .export import load, write_atomic
+        from .languages import is_language
+        from .record.dump import record_yaml
+        from .translate import translate_record
+        from .translate.options import TranslateOptions
+
+        for code in to:
+            if not is_language(code):
+                fail(f"--to {code!r}: unknown language code")
+        loaded = load(record)
+        translated, stats = translate_record(
+            loaded, to, TranslateOptions(glossary=glossary, cache=cache, threads=threads)
+        )
+        target = output or Path(_stem(record) + ".translated.yaml")
+        write_atomic(target, record_yaml(translated.to_data()))
+        typer.echo(str(target))
+        typer.echo(
+            f"{stats.sentences} sentences: {stats.translated} translated, "
+            f"{stats.from_memory} from the translation memory ({', '.join(stats.pairs) or 'nothing to do'})",
+            err=True,
+        )
+
+    run(action)
+
+
+def _stem(record: str) -> str:
+    name = "record" if record == "-" else Path(record).name
+    for ext in (".yaml", ".yml", ".json"):
+        if name.lower().endswith(ext):
+            return name[: -len(ext)]
+    return name
+
+
+models_app = typer.Typer(help="Offline translation models (Argos Translate packages).", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Show the installed language pairs."""
+
+    def action():
+        from .translate.models import installed
+
+        rows = installed()
+        if not rows:
+            typer.echo("no translation models installed (reportkit models install --file PATH.argosmodel)")
+        for row in rows:
+            typer.echo(row)
+
+    run(action)
+
+
+@models_app.command("install")
+def models_install(
+    source: Annotated[str | None, typer.Argument(help="Source language, e.g. ar.")] = None,
+    target: Annotated[str | None, typer.Argument(help="Target language, e.g. en.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Install this .argosmodel file (offline).")
+    ] = None,
+) -> None:
+    """Install a model: from the Argos package index (needs internet), or from a file."""
+
+    def action():
+        from .translate.models import install_file, install_from_index
+
+        if file is not None:
+            typer.echo(install_file(file))
+        elif source and target:
+            typer.echo(install_from_index(source, target))
+        else:
+            fail("give a language pair (reportkit models install ar en) or --file PATH.argosmodel")
 
     run(action)
 

@@ -101,6 +101,7 @@ class Document:
     running: Variants  # the running header: organizer (or title) in each language
     reference: Span | None = None
     notice: Variants | None = None  # which texts were machine translated
+    source: bytes = b""  # the record as canonical JSON, for attaching and fingerprinting
     options: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -291,10 +292,19 @@ class _Builder:
             running=organizer or title,
             reference=reference,
             notice=notice,
+            source=source_json(r),
         )
 
     def same(self, text: str) -> Variants:
         return tuple(Span(text, lang) for lang in self.languages)
+
+
+def source_json(record: Record) -> bytes:
+    """The record as canonical JSON (sorted keys, UTF-8): the same record gives the same bytes."""
+    import json
+
+    data = record.to_data()
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
 def _subject(record: Record, title: str, blocks: list[Block]) -> str:

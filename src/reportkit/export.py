@@ -26,6 +26,7 @@ class ExportOptions:
     engine: str = "weasyprint"  # PDF engine: weasyprint | reportlab
     docx_template: Path | None = None
     embed_fonts: bool = True
+    translate: object = None  # TranslateOptions for texts the record lacks; None: the defaults
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -53,8 +54,22 @@ def load(source: str | Path | None):
     return load_record(example_record() if source is None else source)
 
 
+def with_translations(record, languages: tuple[str, ...], options: ExportOptions):
+    """The record, machine-translated into those of `languages` it has no text for."""
+    if all(lang == record.language for lang in languages):
+        return record  # nothing to translate: argostranslate is never imported
+    from .translate import missing_languages, translate_record
+
+    missing = missing_languages(record, languages)
+    if not missing:
+        return record
+    record, _ = translate_record(record, missing, options.translate)
+    return record
+
+
 def document_for(record, options: ExportOptions) -> Document:
     languages = parse_languages(options.lang) if options.lang else (record.language,)
+    record = with_translations(record, languages, options)
     document = build_document(record, languages)
     return with_options(document, **options.extra) if options.extra else document
 
