@@ -84,6 +84,7 @@ def pdf_page_count(path: Path) -> int:
 def docx_to_pdf(docx: Path, outdir: Path, *, fontconfig_file: Path | None = None) -> Path:
     """Convert with LibreOffice headless, in a profile of its own so parallel runs do not clash."""
     profile = Path(tempfile.mkdtemp(prefix="lo-profile-", dir=outdir))
+    outdir = Path(tempfile.mkdtemp(prefix="lo-out-", dir=outdir))  # never overwrite a sibling PDF
     env = {**os.environ, "HOME": str(profile)}
     if fontconfig_file is not None:
         env["FONTCONFIG_FILE"] = str(fontconfig_file)

@@ -78,7 +78,7 @@ def translate_record(
 
     options = options or TranslateOptions()
     engine = engine or ArgosEngine(threads=options.threads, inter_threads=options.inter_threads)
-    memory = Memory() if options.cache else NoMemory()
+    memory = Memory(options.memory) if options.cache else NoMemory()
     glossary = glossary_for(options)
     stats = TranslateStats()
     src = record.language

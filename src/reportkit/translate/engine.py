@@ -30,17 +30,28 @@ class Hop:
 
     @property
     def model_id(self) -> str:
+        """Names the model's exact weights: a replaced model never reuses the old one's memory."""
         pkg = self.package
-        return f"argos:{self.src}-{self.tgt}:{pkg.package_version}:{pkg.package_path.name}"
+        weights = (pkg.package_path / "model" / "model.bin").stat()
+        return (
+            f"argos:{self.src}-{self.tgt}:{pkg.package_version}:{pkg.package_path.name}:"
+            f"{weights.st_size}:{weights.st_mtime_ns}"
+        )
 
     @property
     def label(self) -> str:
         return f"argostranslate {self.src}→{self.tgt} {self.package.package_version}".strip()
 
 
-def install_hint(src: str, tgt: str) -> str:
+def install_hint(src: str, tgt: str, pivot_missing: str | None = None) -> str:
+    """Which pair is missing, and the command that installs it."""
+    name = lambda code: language_name("en", code)  # noqa: E731
+    also = ""
+    if pivot_missing:
+        a, b = pivot_missing.split("-")
+        also = f" (nor {name(a)}→{name(b)} to go through English: reportkit models install {a} {b})"
     return (
-        f"no {language_name('en', src)}→{language_name('en', tgt)} translation model is installed. "
+        f"no {name(src)}→{name(tgt)} translation model is installed{also}. "
         f"Install one: reportkit models install {src} {tgt} (on a machine with internet), or "
         f"offline: reportkit models install --file translate-{src}_{tgt}.argosmodel"
     )
@@ -80,9 +91,7 @@ class ArgosEngine:
             first, second = self._hop(src, "en"), self._hop("en", tgt)
             if first and second:
                 return [first, second]
-            if first is None and second is None:
-                raise ModelMissing(install_hint(src, tgt))
-            raise ModelMissing(install_hint(src, "en") if first is None else install_hint("en", tgt))
+            raise ModelMissing(install_hint(src, tgt, f"{src}-en" if first is None else f"en-{tgt}"))
         raise ModelMissing(install_hint(src, tgt))
 
     def split(self, hop: Hop, text: str) -> list[str]:

@@ -13,3 +13,4 @@ class TranslateOptions:
     threads: int = 1  # CTranslate2 intra-op threads: 1 is fastest on small machines
     inter_threads: int = 1
     progress: bool = True  # a progress bar on an interactive terminal
+    memory: Path | None = None  # the translation memory's file; None: in the user's cache folder
