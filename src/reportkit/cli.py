@@ -29,6 +29,11 @@ class Format(str, Enum):
     html = "html"
 
 
+class Digits(str, Enum):
+    western = "western"
+    arabic_indic = "arabic-indic"
+
+
 class Engine(str, Enum):
     weasyprint = "weasyprint"
     reportlab = "reportlab"
@@ -107,6 +112,28 @@ def export(
     glossary: GlossaryOpt = None,
     cache: CacheOpt = True,
     threads: ThreadsOpt = 1,
+    digits: Annotated[
+        Digits | None,
+        typer.Option(help="Digits for page numbers, numbering, dates and Arabic references (default: by --locale)."),
+    ] = None,
+    locale: Annotated[
+        str | None, typer.Option(help="The office's locale, e.g. ar-MA (western digits) or ar-SA (٠١٢٣).")
+    ] = None,
+    marking: Annotated[
+        str | None, typer.Option(help='Classification marking printed on every page, e.g. "سري".')
+    ] = None,
+    draft: Annotated[bool, typer.Option("--draft", help="A DRAFT watermark on every page.")] = False,
+    verification: Annotated[
+        bool,
+        typer.Option(help="The verification block (reference, record SHA-256, QR code) on the last page."),
+    ] = True,
+    pdfa: Annotated[
+        bool, typer.Option("--pdfa", help="PDF/A-3 for archiving (the record is embedded either way).")
+    ] = False,
+    sign: Annotated[
+        Path | None,
+        typer.Option(help="Sign the PDF (PAdES) with this PKCS#12 file; password from REPORTKIT_SIGN_PASSWORD."),
+    ] = None,
 ) -> None:
     """Export a record as PDF, DOCX and/or HTML (translating texts it lacks, offline)."""
 
@@ -121,6 +148,14 @@ def export(
             docx_template=docx_template,
             embed_fonts=embed_fonts,
             translate=TranslateOptions(glossary=glossary, cache=cache, threads=threads),
+            digits=digits.value if digits else None,
+            locale=locale,
+            marking=marking,
+            draft=draft,
+            verification=verification,
+            pdfa=pdfa,
+            sign=sign,
+            sign_password=os.environ.get("REPORTKIT_SIGN_PASSWORD", "").encode() or None,
         )
         written = do_export(record, [f.value for f in format], output, options)
         for path in written.values():

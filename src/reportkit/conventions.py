@@ -41,3 +41,17 @@ def date_range(start: dt.date | None, end: dt.date | None, lang: str) -> str:
     else:
         text = f"{day_month(start)} {start.year} – {day_month(end)} {end.year}"
     return text + era
+
+
+# Maghreb offices write 0123456789; Gulf, Levant, Egypt and Iraq write ٠١٢٣٤٥٦٧٨٩.
+WESTERN_DIGIT_REGIONS = {"MA", "DZ", "TN", "LY", "MR", "EH"}
+
+
+def digits_for_locale(locale: str | None) -> str:
+    """The digit style an office in `locale` (e.g. ar-MA, ar-SA) writes; western when unknown."""
+    if not locale:
+        return "western"
+    lang, _, region = locale.replace("_", "-").partition("-")
+    if lang.lower() != "ar" or not region:
+        return "western"
+    return "western" if region.upper() in WESTERN_DIGIT_REGIONS else "arabic-indic"

@@ -8,10 +8,11 @@ knowing anything about records. Direction is a property of each Span, decided he
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass, field
 from typing import ClassVar, Union
 
-from .conventions import date_range
+from .conventions import date_range, digits
 from .errors import UsageError
 from .labels import label, language_name
 from .languages import direction, first_strong_direction
@@ -92,6 +93,22 @@ class Metadata:
 
 
 @dataclass(frozen=True)
+class Verification:
+    """What the last page prints so a recipient can check a printed copy against the record."""
+
+    heading: Variants
+    fingerprint_label: Variants
+    hint: Variants
+    reference: str
+    sha256: str
+
+    @property
+    def payload(self) -> str:
+        """The text the QR code holds."""
+        return f"reportkit:v1;ref={self.reference};sha256={self.sha256}"
+
+
+@dataclass(frozen=True)
 class Document:
     languages: tuple[str, ...]
     meta: Metadata
@@ -102,6 +119,10 @@ class Document:
     reference: Span | None = None
     notice: Variants | None = None  # which texts were machine translated
     source: bytes = b""  # the record as canonical JSON, for attaching and fingerprinting
+    verification: Verification | None = None  # printed on the last page
+    marking: Span | None = None  # classification marking on every page (e.g. سري)
+    draft: Variants | None = None  # the draft watermark's word in each language
+    digits: str = "western"  # "western" 0123456789 or "arabic-indic" ٠١٢٣٤٥٦٧٨٩ for numbers we write
     options: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -133,6 +154,17 @@ class Document:
                 yield from block.texts
 
 
+@dataclass(frozen=True)
+class Presentation:
+    """Conventions the user chooses for the page, the same for every writer."""
+
+    digits: str = "western"  # or "arabic-indic": page numbers, numbering, dates, Arabic references
+    marking: str | None = None  # classification marking printed on every page
+    draft: bool = False  # a diagonal DRAFT watermark on every page
+    hijri: bool = True  # Arabic dates in both calendars
+    verification: bool = True  # the verification block on the last page
+
+
 class MissingText(UsageError):
     """The record has no text in a language the document needs."""
 
@@ -151,9 +183,10 @@ def parse_languages(spec: str) -> tuple[str, ...]:
 
 
 class _Builder:
-    def __init__(self, record: Record, languages: tuple[str, ...]):
+    def __init__(self, record: Record, languages: tuple[str, ...], presentation: Presentation):
         self.record = record
         self.languages = languages
+        self.presentation = presentation
         self.missing: list[tuple[str, str]] = []
         self.machine_langs: set[str] = set()
 
@@ -182,7 +215,8 @@ class _Builder:
         organizer = self.variants(c.organizer, "conference.organizer") if c.organizer else None
         fields: list[Field] = []
         if c.number is not None:
-            fields.append(Field("number", self.labels("number"), self.same(str(c.number))))
+            number = tuple(Span(self.local_digits(str(c.number), lang), lang) for lang in self.languages)
+            fields.append(Field("number", self.labels("number"), number))
         parts = [
             self.variants(value, f"conference.{name}")
             for name, value in (("city", c.city), ("country", c.country))
@@ -196,14 +230,16 @@ class _Builder:
             fields.append(Field("venue", self.labels("venue"), venue))
         if c.start_date or c.end_date:
             dates = tuple(
-                Span(date_range(c.start_date, c.end_date, lang), lang) for lang in self.languages
+                Span(self.local_digits(self.dates(c.start_date, c.end_date, lang), lang), lang)
+                for lang in self.languages
             )
             fields.append(Field("dates", self.labels("dates"), dates))
         reference = None
         if c.reference:
-            reference = Span(
-                c.reference, r.language, first_strong_direction(c.reference, direction(r.language))
-            )
+            ref_dir = first_strong_direction(c.reference, direction(r.language))
+            # An Arabic reference takes the office's digits; a Latin code (GS/12/2024) keeps its own.
+            text = self.local_digits(c.reference, "ar") if ref_dir == "rtl" else c.reference
+            reference = Span(text, r.language, ref_dir)
             fields.append(
                 Field(
                     "reference", self.labels("reference"), tuple(reference for _ in self.languages)
@@ -249,7 +285,7 @@ class _Builder:
             )
             raise MissingText(
                 f"the record has no {'/'.join(langs)} text for {where}; add human translations "
-                f"or translate it (reportkit translate, or export --translate)"
+                f"or install a translation model (reportkit models install)"
             )
 
         notice = None
@@ -267,6 +303,21 @@ class _Builder:
                 )
                 for lang in self.languages
             )
+
+        source = source_json(r)
+        verification = None
+        if self.presentation.verification:
+            verification = Verification(
+                heading=self.labels("verification"),
+                fingerprint_label=self.labels("fingerprint"),
+                hint=self.labels("verify_hint"),
+                reference=c.reference or "",
+                sha256=hashlib.sha256(source).hexdigest(),
+            )
+        marking = None
+        if self.presentation.marking:
+            text = self.presentation.marking
+            marking = Span(text, r.language, first_strong_direction(text, direction(r.language)))
 
         first = self.languages[0]
         meta = Metadata(
@@ -292,8 +343,33 @@ class _Builder:
             running=organizer or title,
             reference=reference,
             notice=notice,
-            source=source_json(r),
+            source=source,
+            verification=verification,
+            marking=marking,
+            draft=self.labels("draft") if self.presentation.draft else None,
+            digits=self.presentation.digits,
         )
+
+    def local_digits(self, text: str, lang: str) -> str:
+        """Numbers reportkit writes in Arabic text, in the office's digits."""
+        return digits(text, self.presentation.digits) if lang == "ar" else text
+
+    def dates(self, start, end, lang: str) -> str:
+        """Arabic dates in both calendars (Umm al-Qura Hijri, then Gregorian); English adds the
+        Hijri dates in brackets."""
+        if not self.presentation.hijri or lang not in ("ar", "en"):
+            return date_range(start, end, lang)
+        from .hijri import format_dual_date, hijri_long
+
+        start, end = start or end, end or start
+        if lang == "ar":
+            if start == end:
+                return format_dual_date(start)
+            return f"من {format_dual_date(start)} إلى {format_dual_date(end)}"
+        hijri = hijri_long(start, lang="en")
+        if end != start:
+            hijri += f" – {hijri_long(end, lang='en')}"
+        return f"{date_range(start, end, lang)} ({hijri})"
 
     def same(self, text: str) -> Variants:
         return tuple(Span(text, lang) for lang in self.languages)
@@ -315,13 +391,17 @@ def _subject(record: Record, title: str, blocks: list[Block]) -> str:
     return title
 
 
-def build_document(record: Record, languages: tuple[str, ...] | str | None = None) -> Document:
+def build_document(
+    record: Record,
+    languages: tuple[str, ...] | str | None = None,
+    presentation: Presentation | None = None,
+) -> Document:
     """Record (already translated where needed) → the document every writer renders."""
     if languages is None:
         languages = (record.language,)
     elif isinstance(languages, str):
         languages = parse_languages(languages)
-    return _Builder(record, tuple(languages)).build()
+    return _Builder(record, tuple(languages), presentation or Presentation()).build()
 
 
 def with_options(document: Document, **options: object) -> Document:

@@ -26,6 +26,14 @@ class ExportOptions:
     engine: str = "weasyprint"  # PDF engine: weasyprint | reportlab
     docx_template: Path | None = None
     embed_fonts: bool = True
+    digits: str | None = None  # western | arabic-indic; None: from locale
+    locale: str | None = None  # e.g. ar-MA, ar-SA: the office's conventions
+    marking: str | None = None  # classification marking on every page
+    draft: bool = False
+    verification: bool = True
+    pdfa: bool = False  # PDF/A-3 with the record embedded
+    sign: Path | None = None  # a PKCS#12 file to sign the PDF with (PAdES)
+    sign_password: bytes | None = None
     translate: object = None  # TranslateOptions for texts the record lacks; None: the defaults
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -70,7 +78,18 @@ def with_translations(record, languages: tuple[str, ...], options: ExportOptions
 def document_for(record, options: ExportOptions) -> Document:
     languages = parse_languages(options.lang) if options.lang else (record.language,)
     record = with_translations(record, languages, options)
-    document = build_document(record, languages)
+    from .conventions import digits_for_locale
+    from .document import Presentation
+
+    digits = options.digits or digits_for_locale(options.locale)
+    if digits not in ("western", "arabic-indic"):
+        raise UsageError(f"--digits {digits!r}: choose western or arabic-indic")
+    presentation = Presentation(
+        digits=digits, marking=options.marking, draft=options.draft, verification=options.verification
+    )
+    document = build_document(record, languages, presentation)
+    if options.locale:
+        document = with_options(document, locale=options.locale)
     return with_options(document, **options.extra) if options.extra else document
 
 

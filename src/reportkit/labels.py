@@ -16,6 +16,11 @@ LABELS: dict[str, dict[str, str]] = {
         "page": "صفحة {page} من {pages}",
         "machine_notice": "تنبيه: النصوص المعلَّمة بعلامة † مترجمة آلياً ({languages}) ولم يراجعها مترجم بشري.",
         "category": "المجال",
+        "verification": "التحقق من الوثيقة",
+        "fingerprint": "بصمة السجل (SHA-256)",
+        "verify_hint": "يطابق هذا الرمز المرجع وبصمة السجل المرسل؛ امسحه للتحقق من أن النسخة المطبوعة تطابق السجل الذي تسلمتموه.",
+        "draft": "مسودة",
+        "hijri_joiner": "الموافق",
     },
     "en": {
         "summary": "Summary",
@@ -30,6 +35,11 @@ LABELS: dict[str, dict[str, str]] = {
         "page": "Page {page} of {pages}",
         "machine_notice": "Notice: texts marked † were machine translated ({languages}) and have not been reviewed by a human translator.",
         "category": "Area",
+        "verification": "Document verification",
+        "fingerprint": "Record fingerprint (SHA-256)",
+        "verify_hint": "The code holds the reference and the record's fingerprint: scan it to check that this printed copy matches the record you received.",
+        "draft": "DRAFT",
+        "hijri_joiner": "corresponding to",
     },
     "fr": {
         "summary": "Résumé",
@@ -44,6 +54,11 @@ LABELS: dict[str, dict[str, str]] = {
         "page": "Page {page} sur {pages}",
         "machine_notice": "Avertissement : les textes marqués † ont été traduits automatiquement ({languages}) et n'ont pas été révisés par un traducteur.",
         "category": "Domaine",
+        "verification": "Vérification du document",
+        "fingerprint": "Empreinte de l'enregistrement (SHA-256)",
+        "verify_hint": "Le code contient la référence et l'empreinte de l'enregistrement : scannez-le pour vérifier que cette copie imprimée correspond à l'enregistrement reçu.",
+        "draft": "PROJET",
+        "hijri_joiner": "correspondant au",
     },
 }
 

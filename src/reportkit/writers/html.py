@@ -12,6 +12,7 @@ from functools import cache
 
 from ..conventions import digits
 from ..document import Document
+from ..labels import label
 from ..languages import direction
 from ..resources import fonts_dir, templates_dir
 
@@ -39,7 +40,7 @@ def css_string(text: str) -> str:
 
 def page_content(document: Document) -> str:
     """The CSS `content` value of the footer: "Page 1 of 3", per language, counters in place."""
-    style = "arabic-indic" if document.options.get("digits") == "arabic-indic" else "decimal"
+    style = "arabic-indic" if document.digits == "arabic-indic" else "decimal"
     parts = []
     for span in document.page_label:
         pieces = re.split(r"(\{page\}|\{pages\})", span.text)
@@ -57,19 +58,27 @@ def page_content(document: Document) -> str:
 
 def render_html(document: Document, *, stylesheet: str | None = None) -> str:
     """The report as HTML that links `report.css` (or embeds `stylesheet`)."""
-    style = document.options.get("digits", "western")
-    return (
-        _environment()
-        .get_template("report.html.j2")
-        .render(
-            doc=document,
-            blocks=document.blocks,
-            dirs=[direction(lang) for lang in document.languages],
-            number=lambda n, lang: digits(str(n), style) if lang == "ar" else str(n),
-            page_content=page_content(document),
-            stylesheet=stylesheet,
-        )
+    style = document.digits
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        doc=document,
+        blocks=document.blocks,
+        dirs=[direction(lang) for lang in document.languages],
+        number=lambda n, lang: digits(str(n), style) if lang == "ar" else str(n),
+        page_content=page_content(document),
+        stylesheet=stylesheet,
+        label=label,
+        qr_svg=qr_svg(document),
     )
+
+
+def qr_svg(document: Document) -> str:
+    """The verification block's QR code as inline SVG (vector: sharp in print)."""
+    if document.verification is None:
+        return ""
+    from ..archive import verification_qr_svg
+
+    return verification_qr_svg(document.verification.reference, document.verification.sha256)
 
 
 def _font_data_uri(match: re.Match[str]) -> str:
