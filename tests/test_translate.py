@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import yaml
 import pytest
+import yaml
+
 from conftest import record_texts, run_cli
 from support import tinyargos
-from support.readers import docx_to_pdf, missing_words, pdftotext, has_phrase
+from support.readers import docx_to_pdf, has_phrase, missing_words, pdftotext
 
 argos_env = tinyargos.argos_env
 
@@ -25,19 +26,50 @@ RECORD = {
     ],
 }
 AR_EN = {
-    "ناقش": "discussed", "المؤتمر": "the conference", "التعاون": "cooperation", "مع": "with",
-    "عام": "in", "عبر": "via", "و": "and", "الدوحة": "Doha", "وفود": "delegations",
-    "الدول": "of the states", "الأعضاء": "members", "دعوة": "inviting", "إلى": "to",
-    "تنظيم": "organize", "ورشة": "a workshop", "رفع": "submitting", "التوصيات": "the recommendations",
+    "ناقش": "discussed",
+    "المؤتمر": "the conference",
+    "التعاون": "cooperation",
+    "مع": "with",
+    "عام": "in",
+    "عبر": "via",
+    "و": "and",
+    "الدوحة": "Doha",
+    "وفود": "delegations",
+    "الدول": "of the states",
+    "الأعضاء": "members",
+    "دعوة": "inviting",
+    "إلى": "to",
+    "تنظيم": "organize",
+    "ورشة": "a workshop",
+    "رفع": "submitting",
+    "التوصيات": "the recommendations",
     # Protected values the model must never see: without protection these would come out changed.
-    "INTERPOL": "interpol", "2023": "1999",
+    "INTERPOL": "interpol",
+    "2023": "1999",
 }
 EN_FR = {
-    "discussed": "a_discuté", "the": "le", "conference": "congrès", "cooperation": "coopération",
-    "with": "avec", "in": "en", "via": "par", "and": "et", "Doha": "Doha", "delegations": "délégations",
-    "of": "des", "states": "États", "members": "membres", "inviting": "inviter", "to": "à",
-    "organize": "organiser", "a": "un", "workshop": "atelier", "submitting": "soumettre",
-    "recommendations": "recommandations", "interpol": "INTERPOL_X", "1999": "0000",
+    "discussed": "a_discuté",
+    "the": "le",
+    "conference": "congrès",
+    "cooperation": "coopération",
+    "with": "avec",
+    "in": "en",
+    "via": "par",
+    "and": "et",
+    "Doha": "Doha",
+    "delegations": "délégations",
+    "of": "des",
+    "states": "États",
+    "members": "membres",
+    "inviting": "inviter",
+    "to": "à",
+    "organize": "organiser",
+    "a": "un",
+    "workshop": "atelier",
+    "submitting": "soumettre",
+    "recommendations": "recommandations",
+    "interpol": "INTERPOL_X",
+    "1999": "0000",
 }
 SUMMARY_EN = "discussed the conference cooperation with INTERPOL in 2023 via https://example.org/x and info@example.org."
 
@@ -75,7 +107,10 @@ def test_machine_text_is_exact_and_marked(models, options):
     data = record.to_data()
     summary = data["summary"]["en"]
     assert summary["text"] == SUMMARY_EN
-    assert summary["machine"]["from"] == "ar" and "argostranslate ar→en" in summary["machine"]["engine"]
+    assert (
+        summary["machine"]["from"] == "ar"
+        and "argostranslate ar→en" in summary["machine"]["engine"]
+    )
     assert data["summary"]["ar"] == RECORD["summary"]
     assert stats.model_calls == 1  # every sentence of the record in one batch
 
@@ -90,12 +125,24 @@ def test_human_translations_are_never_replaced(models, options):
 def test_glossary_terms_come_out_as_written_with_their_prefixes(models, options):
     record, _ = translated(models, options, "en", "fr")
     data = record.to_data()
-    assert data["conference"]["organizer"]["en"]["text"] == "General Secretariat of the Council of Arab Interior Ministers"
-    assert data["conference"]["organizer"]["fr"]["text"] == "Secrétariat général du Conseil des ministres arabes de l'Intérieur"
+    assert (
+        data["conference"]["organizer"]["en"]["text"]
+        == "General Secretariat of the Council of Arab Interior Ministers"
+    )
+    assert (
+        data["conference"]["organizer"]["fr"]["text"]
+        == "Secrétariat général du Conseil des ministres arabes de l'Intérieur"
+    )
     recs = data["recommendations"]
-    assert recs[1]["text"]["en"]["text"] == "submitting the recommendations to the Council of Arab Interior Ministers."
+    assert (
+        recs[1]["text"]["en"]["text"]
+        == "submitting the recommendations to the Council of Arab Interior Ministers."
+    )
     assert "au Conseil des ministres arabes de l'Intérieur" in recs[1]["text"]["fr"]["text"]
-    assert recs[0]["text"]["en"]["text"] == "inviting Naif Arab University for Security Sciences to organize a workshop."
+    assert (
+        recs[0]["text"]["en"]["text"]
+        == "inviting Naif Arab University for Security Sciences to organize a workshop."
+    )
 
 
 def test_french_goes_through_english_and_says_so(models, options):
@@ -116,10 +163,15 @@ def test_numbers_urls_emails_and_acronyms_survive_both_hops(models, options):
 
 def test_a_user_glossary_overrides_the_starter(models, options, tmp_path):
     glossary = tmp_path / "g.csv"
-    glossary.write_text("ar,en,article_en\nمجلس وزراء الداخلية العرب,Arab Interior Ministers Council,the\n", encoding="utf-8")
+    glossary.write_text(
+        "ar,en,article_en\nمجلس وزراء الداخلية العرب,Arab Interior Ministers Council,the\n",
+        encoding="utf-8",
+    )
     options.glossary = glossary
     record, _ = translated(models, options, "en")
-    assert record.to_data()["recommendations"][1]["text"]["en"]["text"].endswith("to the Arab Interior Ministers Council.")
+    assert record.to_data()["recommendations"][1]["text"]["en"]["text"].endswith(
+        "to the Arab Interior Ministers Council."
+    )
 
 
 def test_the_second_translation_comes_from_memory(models, options):
@@ -138,7 +190,9 @@ def test_translate_command_writes_a_valid_record(models, tmp_path):
     src = tmp_path / "r.yaml"
     src.write_text(yaml.safe_dump(RECORD, allow_unicode=True), encoding="utf-8")
     out = tmp_path / "out.yaml"
-    result = run_cli("translate", str(src), "--to", "en", "--to", "fr", "--output", str(out), "--threads", "1")
+    result = run_cli(
+        "translate", str(src), "--to", "en", "--to", "fr", "--output", str(out), "--threads", "1"
+    )
     assert result.returncode == 0, result.stderr
     assert run_cli("validate", str(out)).returncode == 0
     data = yaml.safe_load(out.read_text(encoding="utf-8"))
@@ -209,7 +263,12 @@ def test_english_export_translates_on_the_fly(models, tmp_path):
 
     src = tmp_path / "r.yaml"
     src.write_text(yaml.safe_dump(RECORD, allow_unicode=True), encoding="utf-8")
-    paths = export(src, ["html"], tmp_path, ExportOptions(lang="en", translate=TranslateOptions(memory=tmp_path / "tm")))
+    paths = export(
+        src,
+        ["html"],
+        tmp_path,
+        ExportOptions(lang="en", translate=TranslateOptions(memory=tmp_path / "tm")),
+    )
     html = paths["html"].read_text(encoding="utf-8")
     assert 'lang="en" dir="ltr"' in html
     assert "discussed the conference cooperation with INTERPOL in 2023" in html

@@ -83,7 +83,9 @@ CacheOpt = Annotated[
 ]
 ThreadsOpt = Annotated[
     int,
-    typer.Option(min=1, help="CTranslate2 threads per translation (1 is fastest on small machines)."),
+    typer.Option(
+        min=1, help="CTranslate2 threads per translation (1 is fastest on small machines)."
+    ),
 ]
 
 
@@ -114,25 +116,35 @@ def export(
     threads: ThreadsOpt = 1,
     digits: Annotated[
         Digits | None,
-        typer.Option(help="Digits for page numbers, numbering, dates and Arabic references (default: by --locale)."),
+        typer.Option(
+            help="Digits for page numbers, numbering, dates and Arabic references (default: by --locale)."
+        ),
     ] = None,
     locale: Annotated[
-        str | None, typer.Option(help="The office's locale, e.g. ar-MA (western digits) or ar-SA (٠١٢٣).")
+        str | None,
+        typer.Option(help="The office's locale, e.g. ar-MA (western digits) or ar-SA (٠١٢٣)."),
     ] = None,
     marking: Annotated[
         str | None, typer.Option(help='Classification marking printed on every page, e.g. "سري".')
     ] = None,
-    draft: Annotated[bool, typer.Option("--draft", help="A DRAFT watermark on every page.")] = False,
+    draft: Annotated[
+        bool, typer.Option("--draft", help="A DRAFT watermark on every page.")
+    ] = False,
     verification: Annotated[
         bool,
-        typer.Option(help="The verification block (reference, record SHA-256, QR code) on the last page."),
+        typer.Option(
+            help="The verification block (reference, record SHA-256, QR code) on the last page."
+        ),
     ] = True,
     pdfa: Annotated[
-        bool, typer.Option("--pdfa", help="PDF/A-3 for archiving (the record is embedded either way).")
+        bool,
+        typer.Option("--pdfa", help="PDF/A-3 for archiving (the record is embedded either way)."),
     ] = False,
     sign: Annotated[
         Path | None,
-        typer.Option(help="Sign the PDF (PAdES) with this PKCS#12 file; password from REPORTKIT_SIGN_PASSWORD."),
+        typer.Option(
+            help="Sign the PDF (PAdES) with this PKCS#12 file; password from REPORTKIT_SIGN_PASSWORD."
+        ),
     ] = None,
 ) -> None:
     """Export a record as PDF, DOCX and/or HTML (translating texts it lacks, offline)."""
@@ -179,10 +191,13 @@ def validate(record: RecordArg = None) -> None:
 
 @app.command()
 def translate(
-    record: Annotated[str, typer.Argument(help="The record file (- reads YAML from standard input).")],
+    record: Annotated[
+        str, typer.Argument(help="The record file (- reads YAML from standard input).")
+    ],
     to: Annotated[list[str], typer.Option("--to", help="Target language; repeat for several.")],
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Where to write the translated record (YAML).")
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write the translated record (YAML)."),
     ] = None,
     glossary: GlossaryOpt = None,
     cache: CacheOpt = True,
@@ -224,7 +239,9 @@ def _stem(record: str) -> str:
     return name
 
 
-models_app = typer.Typer(help="Offline translation models (Argos Translate packages).", no_args_is_help=True)
+models_app = typer.Typer(
+    help="Offline translation models (Argos Translate packages).", no_args_is_help=True
+)
 app.add_typer(models_app, name="models")
 
 
@@ -237,7 +254,9 @@ def models_list() -> None:
 
         rows = installed()
         if not rows:
-            typer.echo("no translation models installed (reportkit models install --file PATH.argosmodel)")
+            typer.echo(
+                "no translation models installed (reportkit models install --file PATH.argosmodel)"
+            )
         for row in rows:
             typer.echo(row)
 

@@ -122,7 +122,9 @@ class Document:
     verification: Verification | None = None  # printed on the last page
     marking: Span | None = None  # classification marking on every page (e.g. سري)
     draft: Variants | None = None  # the draft watermark's word in each language
-    digits: str = "western"  # "western" 0123456789 or "arabic-indic" ٠١٢٣٤٥٦٧٨٩ for numbers we write
+    digits: str = (
+        "western"  # "western" 0123456789 or "arabic-indic" ٠١٢٣٤٥٦٧٨٩ for numbers we write
+    )
     options: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -215,7 +217,9 @@ class _Builder:
         organizer = self.variants(c.organizer, "conference.organizer") if c.organizer else None
         fields: list[Field] = []
         if c.number is not None:
-            number = tuple(Span(self.local_digits(str(c.number), lang), lang) for lang in self.languages)
+            number = tuple(
+                Span(self.local_digits(str(c.number), lang), lang) for lang in self.languages
+            )
             fields.append(Field("number", self.labels("number"), number))
         parts = [
             self.variants(value, f"conference.{name}")

@@ -85,7 +85,10 @@ def document_for(record, options: ExportOptions) -> Document:
     if digits not in ("western", "arabic-indic"):
         raise UsageError(f"--digits {digits!r}: choose western or arabic-indic")
     presentation = Presentation(
-        digits=digits, marking=options.marking, draft=options.draft, verification=options.verification
+        digits=digits,
+        marking=options.marking,
+        draft=options.draft,
+        verification=options.verification,
     )
     document = build_document(record, languages, presentation)
     if options.locale:

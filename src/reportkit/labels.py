@@ -109,8 +109,18 @@ MONTHS: dict[str, list[str]] = {
 
 LANGUAGE_NAMES: dict[str, dict[str, str]] = {
     "ar": {"ar": "العربية", "en": "الإنجليزية", "fr": "الفرنسية"},
-    "en": {"ar": "Arabic", "en": "English", "fr": "French", "de": "German", "es": "Spanish",
-           "fa": "Persian", "ur": "Urdu", "tr": "Turkish", "ru": "Russian", "zh": "Chinese"},
+    "en": {
+        "ar": "Arabic",
+        "en": "English",
+        "fr": "French",
+        "de": "German",
+        "es": "Spanish",
+        "fa": "Persian",
+        "ur": "Urdu",
+        "tr": "Turkish",
+        "ru": "Russian",
+        "zh": "Chinese",
+    },
     "fr": {"ar": "arabe", "en": "anglais", "fr": "français"},
 }
 

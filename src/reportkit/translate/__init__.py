@@ -49,7 +49,9 @@ def _slots(data: dict[str, Any]) -> Iterator[tuple[dict | list, str | int]]:
 
 
 def _has(value: Any, lang: str, record_lang: str) -> bool:
-    return (isinstance(value, str) and lang == record_lang) or (isinstance(value, dict) and lang in value)
+    return (isinstance(value, str) and lang == record_lang) or (
+        isinstance(value, dict) and lang in value
+    )
 
 
 def missing_languages(record: Record, languages: Iterable[str]) -> list[str]:
@@ -101,7 +103,9 @@ def translate_record(
                 continue
             route = engine.route(src, tgt)
             stats.pairs.append("→".join([src] + [hop.tgt for hop in route]))
-            translated = _translate_texts([t for _, _, t in jobs], route, tgt, glossary, engine, memory, options, stats)
+            translated = _translate_texts(
+                [t for _, _, t in jobs], route, tgt, glossary, engine, memory, options, stats
+            )
             provenance = {"from": src, "engine": " + ".join(hop.label for hop in route)}
             if len(route) > 1:
                 provenance["via"] = route[0].tgt
@@ -144,7 +148,9 @@ def _translate_texts(texts, route, tgt, glossary, engine, memory, options, stats
         known.update(fresh)
         current = [normalize(known[s]) for s in current]
     restored = [restore(t, p) for t, p in zip(current, protected, strict=True)]
-    return ["\n".join(" ".join(restored[i] for i in ids) for ids in paragraphs) for paragraphs in layout]
+    return [
+        "\n".join(" ".join(restored[i] for i in ids) for ids in paragraphs) for paragraphs in layout
+    ]
 
 
 class _progress:

@@ -91,14 +91,18 @@ class ArgosEngine:
             first, second = self._hop(src, "en"), self._hop("en", tgt)
             if first and second:
                 return [first, second]
-            raise ModelMissing(install_hint(src, tgt, f"{src}-en" if first is None else f"en-{tgt}"))
+            raise ModelMissing(
+                install_hint(src, tgt, f"{src}-en" if first is None else f"en-{tgt}")
+            )
         raise ModelMissing(install_hint(src, tgt))
 
     def split(self, hop: Hop, text: str) -> list[str]:
         """argostranslate's own sentence splitting, paragraph by paragraph."""
         return [s for s in hop.translation.sentencizer.split_sentences(text) if s.strip()]
 
-    def translate(self, hop: Hop, sentences: list[str], progress: Callable[[int], None] | None = None) -> list[str]:
+    def translate(
+        self, hop: Hop, sentences: list[str], progress: Callable[[int], None] | None = None
+    ) -> list[str]:
         """Translate `sentences` with one model, in batches of one call each."""
         if not sentences:
             return []

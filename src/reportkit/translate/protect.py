@@ -61,22 +61,41 @@ def load_glossary(path: Path) -> Glossary:
     rows: list[dict] = []
     if name.lower().endswith(".csv"):
         for row in csv.DictReader(text.splitlines()):
-            articles = {k.removeprefix("article_"): v for k, v in row.items() if k and k.startswith("article_") and v is not None}
-            rows.append({**{k: v for k, v in row.items() if k and not k.startswith("article_")}, "article": articles})
+            articles = {
+                k.removeprefix("article_"): v
+                for k, v in row.items()
+                if k and k.startswith("article_") and v is not None
+            }
+            rows.append(
+                {
+                    **{k: v for k, v in row.items() if k and not k.startswith("article_")},
+                    "article": articles,
+                }
+            )
     else:
         from ..record.load import parse_data
 
         data, _ = parse_data(text.encode("utf-8"), name, "yaml")
         if not isinstance(data, list):
-            raise RecordError([Problem(name, "a glossary is a list of entries ({ar: …, en: …, fr: …})")])
+            raise RecordError(
+                [Problem(name, "a glossary is a list of entries ({ar: …, en: …, fr: …})")]
+            )
         rows = data
     entries = []
     for i, row in enumerate(rows):
         if not isinstance(row, dict) or not isinstance(row.get("ar"), str) or not row["ar"].strip():
             raise RecordError([Problem(name, "each entry needs an Arabic term (ar)", f"[{i}]")])
         articles = row.get("article") or {}
-        targets = {k: v for k, v in row.items() if k not in ("ar", "article") and isinstance(v, str) and v}
-        entries.append(Entry(normalize(row["ar"]), targets, {k: v for k, v in articles.items() if isinstance(v, str)}))
+        targets = {
+            k: v for k, v in row.items() if k not in ("ar", "article") and isinstance(v, str) and v
+        }
+        entries.append(
+            Entry(
+                normalize(row["ar"]),
+                targets,
+                {k: v for k, v in articles.items() if isinstance(v, str)},
+            )
+        )
     return Glossary(entries)
 
 
