@@ -109,7 +109,7 @@ def translate_record(
             provenance = {"from": src, "engine": " + ".join(hop.label for hop in route)}
             if len(route) > 1:
                 provenance["via"] = route[0].tgt
-            for (container, key, text), out in zip(jobs, translated, strict=True):
+            for (container, key, _source), out in zip(jobs, translated, strict=True):
                 value = container[key]
                 mapping = dict(value) if isinstance(value, dict) else {src: value}
                 mapping[tgt] = {"text": out, "machine": dict(provenance)}
