@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 
 # Pango for WeasyPrint; HarfBuzz's subsetter (WeasyPrint subsets fonts faster with it); poppler
 # (pdftotext, pdffonts) and LibreOffice (a real DOCX reader) for the tests; DejaVu as the only
-# system font the no-Noto LibreOffice test allows; qpdf for PDF structure checks.
+# system font the no-Noto LibreOffice test allows; qpdf for PDF structure checks; zbar to
+# decode the verification QR codes in the tests.
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
-          libreoffice-writer-nogui fonts-dejavu-core qpdf)
+          libreoffice-writer-nogui fonts-dejavu-core qpdf zbar-tools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
@@ -26,5 +27,5 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 # local CPU build goes in first and satisfies it.
 .venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q torch==2.13.0 2>&1 | grep -v "^WARNING: Location" >&2 || true
 .venv/bin/python -c "import torch" 2>/dev/null || { echo "setup: torch did not install" >&2; exit 1; }
-.venv/bin/pip install -q -e ".[reportlab,translate,archive,test]" 2>&1 | grep -v "^WARNING: Location" >&2 || true
+.venv/bin/pip install -q -e ".[translate,sign,test]" 2>&1 | grep -v "^WARNING: Location" >&2 || true
 .venv/bin/python -c "import reportkit.cli" || { echo "setup: reportkit did not install" >&2; exit 1; }

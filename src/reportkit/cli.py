@@ -287,6 +287,31 @@ def models_install(
 
 
 @app.command()
+def extract(
+    report: Annotated[Path, typer.Argument(help="A PDF exported by reportkit.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write the record (YAML); default: standard output.")
+    ] = None,
+) -> None:
+    """Get the record back out of a reportkit PDF, validated."""
+
+    def action():
+        from .archive import extract_record, write_record_yaml
+        from .record import record_from_data
+        from .record.dump import record_yaml
+
+        data, _ = extract_record(report)
+        record_from_data(data, f"{report} (attached record)")
+        if output is None:
+            sys.stdout.buffer.write(record_yaml(data))
+        else:
+            write_record_yaml(data, output)
+            typer.echo(str(output))
+
+    run(action)
+
+
+@app.command()
 def schema() -> None:
     """Print the record's JSON Schema (for editors' autocompletion)."""
     import json

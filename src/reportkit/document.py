@@ -105,7 +105,9 @@ class Verification:
     @property
     def payload(self) -> str:
         """The text the QR code holds."""
-        return f"reportkit:v1;ref={self.reference};sha256={self.sha256}"
+        from .archive import verification_payload
+
+        return verification_payload(self.reference, self.sha256)
 
 
 @dataclass(frozen=True)

@@ -91,8 +91,10 @@ def document_for(record, options: ExportOptions) -> Document:
         verification=options.verification,
     )
     document = build_document(record, languages, presentation)
+    extra = {"pdfa": options.pdfa}
     if options.locale:
-        document = with_options(document, locale=options.locale)
+        extra["locale"] = options.locale
+    document = with_options(document, **extra)
     return with_options(document, **options.extra) if options.extra else document
 
 
@@ -154,7 +156,13 @@ def export(
     record = load(source)
     document = document_for(record, options)
     targets = output_paths(source, formats, output, options.lang)
+    if options.sign and "pdf" not in formats:
+        raise UsageError("--sign signs the PDF: add --format pdf")
     rendered = {fmt: render(document, fmt, options) for fmt in formats}
+    if options.sign:
+        from .archive import sign_pdf
+
+        rendered["pdf"] = sign_pdf(rendered["pdf"], options.sign, options.sign_password)
     for fmt, data in rendered.items():
         write_atomic(targets[fmt], data)
     return targets

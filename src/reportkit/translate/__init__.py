@@ -103,9 +103,17 @@ def translate_record(
                 continue
             route = engine.route(src, tgt)
             stats.pairs.append("→".join([src] + [hop.tgt for hop in route]))
-            translated = _translate_texts(
-                [t for _, _, t in jobs], route, tgt, glossary, engine, memory, options, stats
-            )
+            texts = [normalize_text(t) for _, _, t in jobs]
+            # Whole texts are remembered too: a record exported again is answered without even
+            # loading the sentence splitter (and the torch stack behind argostranslate).
+            whole = f"text:{'+'.join(h.model_id for h in route)}:{glossary.fingerprint(tgt)}"
+            known = memory.get_many(whole, src, tgt, list(dict.fromkeys(texts)))
+            misses = list(dict.fromkeys(t for t in texts if t not in known))
+            stats.from_memory += len(texts) - len(misses)
+            fresh = _translate_texts(misses, route, tgt, glossary, engine, memory, options, stats)
+            known.update(zip(misses, fresh, strict=True))
+            memory.put_many(whole, src, tgt, dict(zip(misses, fresh, strict=True)))
+            translated = [known[t] for t in texts]
             provenance = {"from": src, "engine": " + ".join(hop.label for hop in route)}
             if len(route) > 1:
                 provenance["via"] = route[0].tgt
@@ -120,7 +128,14 @@ def translate_record(
     return Record.model_validate(data), stats
 
 
+def normalize_text(text: str) -> str:
+    """Each line normalized; the lines (paragraph breaks) kept."""
+    return "\n".join(normalize(line) for line in text.split("\n"))
+
+
 def _translate_texts(texts, route, tgt, glossary, engine, memory, options, stats) -> list[str]:
+    if not texts:
+        return []
     # texts → paragraphs → sentences, each protected once at the source and restored at the end
     first = route[0]
     layout: list[list[list[int]]] = []  # per text, per paragraph: indexes into `protected`

@@ -26,7 +26,19 @@ class Hop:
     src: str
     tgt: str
     package: object
-    translation: object  # argostranslate's PackageTranslation (its sentencizer is used)
+    _translation: object = None
+
+    @property
+    def sentencizer(self):
+        """argostranslate's own sentence splitter for this package (imports its torch stack)."""
+        if self._translation is None:
+            from argostranslate import translate
+
+            languages = {lang.code: lang for lang in translate.get_installed_languages()}
+            self._translation = translate.PackageTranslation(
+                languages[self.src], languages[self.tgt], self.package
+            )
+        return self._translation.sentencizer
 
     @property
     def model_id(self) -> str:
@@ -70,14 +82,12 @@ class ArgosEngine:
 
     def _hop(self, src: str, tgt: str) -> Hop | None:
         if (src, tgt) not in self._hops:
-            from argostranslate import package, translate
+            from argostranslate import package
 
             hop = None
             for pkg in package.get_installed_packages():
                 if pkg.type == "translate" and pkg.from_code == src and pkg.to_code == tgt:
-                    languages = {lang.code: lang for lang in translate.get_installed_languages()}
-                    translation = translate.PackageTranslation(languages[src], languages[tgt], pkg)
-                    hop = Hop(src, tgt, pkg, translation)
+                    hop = Hop(src, tgt, pkg)
                     break
             self._hops[(src, tgt)] = hop
         return self._hops[(src, tgt)]
@@ -98,7 +108,7 @@ class ArgosEngine:
 
     def split(self, hop: Hop, text: str) -> list[str]:
         """argostranslate's own sentence splitting, paragraph by paragraph."""
-        return [s for s in hop.translation.sentencizer.split_sentences(text) if s.strip()]
+        return [s for s in hop.sentencizer.split_sentences(text) if s.strip()]
 
     def translate(
         self, hop: Hop, sentences: list[str], progress: Callable[[int], None] | None = None

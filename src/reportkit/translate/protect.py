@@ -44,6 +44,13 @@ class Glossary:
     entries: list[Entry]
     _matcher: object = field(default=False, repr=False, compare=False)
 
+    def fingerprint(self, lang: str) -> str:
+        """Changes whenever what the glossary writes in `lang` changes."""
+        import hashlib
+
+        rows = sorted(f"{e.source}\t{e.targets.get(lang, '')}\t{e.articles.get(lang, '')}" for e in self.entries)
+        return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
+
     def merged(self, other: Glossary) -> Glossary:
         """`other`'s entries added; an entry for the same source term replaces this one's."""
         theirs = {e.source for e in other.entries}

@@ -45,16 +45,17 @@ def _own_files_fetcher():
 def render(document: Document) -> bytes:
     import weasyprint
 
+    from ..archive import finish_archival, pdfa_write_options
+
     html = weasyprint.HTML(
         string=render_html(document),
         base_url=templates_dir().as_uri() + "/",
         url_fetcher=_own_files_fetcher(),
     )
+    options: dict = {}
+    if document.options.get("pdfa"):
+        options |= pdfa_write_options(document)
     out = io.BytesIO()
-    html.write_pdf(out, **_pdf_options(document))
-    return out.getvalue()
-
-
-def _pdf_options(document: Document) -> dict:
-    options: dict = {"uncompressed_pdf": False}
-    return options
+    html.write_pdf(out, **options)
+    # Every reportkit PDF carries its record (and PDF/A its archival metadata).
+    return finish_archival(out.getvalue(), document)
