@@ -64,14 +64,17 @@ def main() -> None:
         tmp = Path(tmp)
         env = {k: v for k, v in os.environ.items() if not k.startswith("ARGOS_")}
         env.update(
-            HOME=str(tmp / "home"), XDG_DATA_HOME=str(tmp / "data"), XDG_CONFIG_HOME=str(tmp / "config"),
-            XDG_CACHE_HOME=str(tmp / "cache"), ARGOS_PACKAGES_DIR=str(tmp / "packages"), ARGOS_DEVICE_TYPE="cpu",
+            HOME=str(tmp / "home"),
+            XDG_DATA_HOME=str(tmp / "data"),
+            XDG_CONFIG_HOME=str(tmp / "config"),
+            XDG_CACHE_HOME=str(tmp / "cache"),
+            ARGOS_PACKAGES_DIR=str(tmp / "packages"),
+            ARGOS_DEVICE_TYPE="cpu",
         )
         os.environ.update(env)
-        from support import tinyargos
-
         from reportkit.export import load
         from reportkit.translate import _slots
+        from support import tinyargos
 
         record = load(ROOT / "examples" / "conference-47.yaml")
         texts = [c[k] if isinstance(c[k], str) else c[k]["ar"] for c, k in _slots(record.to_data())]
@@ -79,41 +82,90 @@ def main() -> None:
         vocab = {w: f"w{i}" for i, (w, _) in enumerate(counts.most_common(120))}
         package = tinyargos.build_package(tmp, "ar", "en", vocab)
         subprocess.run(
-            [sys.executable, "-c", f"from support import tinyargos; tinyargos.install({str(package)!r})"],
-            check=True, env={**env, "PYTHONPATH": str(ROOT / "tests")},
+            [
+                sys.executable,
+                "-c",
+                f"from support import tinyargos; tinyargos.install({str(package)!r})",
+            ],
+            check=True,
+            env={**env, "PYTHONPATH": str(ROOT / "tests")},
         )
-        (tmp / "texts.json").write_text(__import__("json").dumps(texts, ensure_ascii=False), encoding="utf-8")
+        (tmp / "texts.json").write_text(
+            __import__("json").dumps(texts, ensure_ascii=False), encoding="utf-8"
+        )
         (tmp / "baseline.py").write_text(BASELINE, encoding="utf-8")
         (tmp / "ours.py").write_text(OURS, encoding="utf-8")
         example = str(ROOT / "examples" / "conference-47.yaml")
 
         base, ours, sentences, calls = [], [], 0, 0
         for _ in range(args.repeat):
-            out = subprocess.run([sys.executable, str(tmp / "baseline.py"), str(tmp / "texts.json")],
-                                 check=True, capture_output=True, text=True, env=env).stdout.split()
+            out = subprocess.run(
+                [sys.executable, str(tmp / "baseline.py"), str(tmp / "texts.json")],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=env,
+            ).stdout.split()
             base.append(float(out[-1]))
-            out = subprocess.run([sys.executable, str(tmp / "ours.py"), example],
-                                 check=True, capture_output=True, text=True, env=env).stdout.split()
+            out = subprocess.run(
+                [sys.executable, str(tmp / "ours.py"), example],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=env,
+            ).stdout.split()
             ours.append(float(out[-3]))
             sentences, calls = int(out[-2]), int(out[-1])
         b, o = statistics.median(base), statistics.median(ours)
-        print(f"\n## Translating the example record ar→en ({sentences} sentences, {len(texts)} texts)")
-        print(f"argostranslate.translate per paragraph, default threads  median {b:.3f}s  {sentences / b:8.1f} sentences/s")
-        print(f"reportkit batched engine, 1 thread ({calls} model call)       median {o:.3f}s  {sentences / o:8.1f} sentences/s  ({b / o:.1f}x faster)")
+        print(
+            f"\n## Translating the example record ar→en ({sentences} sentences, {len(texts)} texts)"
+        )
+        print(
+            f"argostranslate.translate per paragraph, default threads  median {b:.3f}s  {sentences / b:8.1f} sentences/s"
+        )
+        print(
+            f"reportkit batched engine, 1 thread ({calls} model call)       median {o:.3f}s  {sentences / o:8.1f} sentences/s  ({b / o:.1f}x faster)"
+        )
 
         def fresh_export():
             memory = tmp / "cache" / "reportkit"
             for f in memory.glob("*"):
                 f.unlink()
-            return [REPORTKIT, "export", example, "--lang", "en", "-f", "html", "-o", str(tmp / "en.html")]
+            return [
+                REPORTKIT,
+                "export",
+                example,
+                "--lang",
+                "en",
+                "-f",
+                "html",
+                "-o",
+                str(tmp / "en.html"),
+            ]
 
         cold = []
         for _ in range(max(3, args.repeat // 2)):
             from common import run_once
 
             cold.append(run_once(fresh_export(), env=env)[0])
-        results = compare({"second export (translation memory)": [REPORTKIT, "export", example, "--lang", "en", "-f", "html", "-o", str(tmp / "en.html")]}, args.repeat, env=env)
-        print(f"\n## reportkit export --lang en -f html, whole process")
+        results = compare(
+            {
+                "second export (translation memory)": [
+                    REPORTKIT,
+                    "export",
+                    example,
+                    "--lang",
+                    "en",
+                    "-f",
+                    "html",
+                    "-o",
+                    str(tmp / "en.html"),
+                ]
+            },
+            args.repeat,
+            env=env,
+        )
+        print("\n## reportkit export --lang en -f html, whole process")
         print(f"first export (memory empty)        median {statistics.median(cold):.3f}s")
         report("cached", results)
 

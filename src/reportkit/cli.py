@@ -290,7 +290,10 @@ def models_install(
 def extract(
     report: Annotated[Path, typer.Argument(help="A PDF exported by reportkit.")],
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Where to write the record (YAML); default: standard output.")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Where to write the record (YAML); default: standard output."
+        ),
     ] = None,
 ) -> None:
     """Get the record back out of a reportkit PDF, validated."""

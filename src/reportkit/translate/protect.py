@@ -48,7 +48,10 @@ class Glossary:
         """Changes whenever what the glossary writes in `lang` changes."""
         import hashlib
 
-        rows = sorted(f"{e.source}\t{e.targets.get(lang, '')}\t{e.articles.get(lang, '')}" for e in self.entries)
+        rows = sorted(
+            f"{e.source}\t{e.targets.get(lang, '')}\t{e.articles.get(lang, '')}"
+            for e in self.entries
+        )
         return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
 
     def merged(self, other: Glossary) -> Glossary:
