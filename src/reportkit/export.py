@@ -106,7 +106,12 @@ def render(document: Document, fmt: str, options: ExportOptions) -> bytes:
         name = {"weasyprint": "pdf", "reportlab": "pdf-reportlab"}.get(options.engine)
         if name is None:
             raise UsageError(f"unknown PDF engine {options.engine!r} (weasyprint or reportlab)")
-        return writer(name)(document)
+        if options.pdfa and name != "pdf":
+            raise UsageError("--pdfa needs the WeasyPrint engine (--engine weasyprint)")
+        from .archive import finish_archival
+
+        # Every reportkit PDF carries its record (and a PDF/A one its archival metadata).
+        return finish_archival(writer(name)(document), document)
     if fmt == "docx":
         return writer("docx")(
             document, template=options.docx_template, embed_fonts=options.embed_fonts

@@ -40,9 +40,11 @@ def css_string(text: str) -> str:
 
 def page_content(document: Document) -> str:
     """The CSS `content` value of the footer: "Page 1 of 3", per language, counters in place."""
-    style = "arabic-indic" if document.digits == "arabic-indic" else "decimal"
     parts = []
     for span in document.page_label:
+        # Arabic-Indic digits in the Arabic label only: "Page ١ of ٣" would be wrong in English.
+        arabic_indic = document.digits == "arabic-indic" and span.lang == "ar"
+        style = "arabic-indic" if arabic_indic else "decimal"
         pieces = re.split(r"(\{page\}|\{pages\})", span.text)
         out = []
         for piece in pieces:

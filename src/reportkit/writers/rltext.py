@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import unicodedata
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -741,6 +743,8 @@ class Laid:
     align: str
     baseline: float  # from the top of a line box down to its baseline
     paragraphs: list[str] = field(default_factory=list, repr=False)
+    # bold (start, end) ranges of each paragraph, when only parts of the text are bold
+    paragraph_bold: list[tuple[tuple[int, int], ...]] = field(default_factory=list, repr=False)
 
     @property
     def max_line_width(self) -> float:
@@ -760,6 +764,7 @@ class Laid:
                 self.align,
                 self.baseline,
                 self.paragraphs,
+                self.paragraph_bold,
             )
 
         return part(self.lines[:n]), part(self.lines[n:])
@@ -771,6 +776,24 @@ class Laid:
             span = spans.setdefault(ln.para, [ln.start, ln.end])
             span[0], span[1] = min(span[0], ln.start), max(span[1], ln.end)
         return "\n".join(self.paragraphs[p][a:b] for p, (a, b) in spans.items())
+
+    def source_bold_ranges(self) -> tuple[tuple[int, int], ...]:
+        """The bold ranges of `source_text()`, in its offsets (to lay it out again)."""
+        if not any(self.paragraph_bold):
+            return ()
+        spans: dict[int, list[int]] = {}
+        for ln in self.lines:
+            span = spans.setdefault(ln.para, [ln.start, ln.end])
+            span[0], span[1] = min(span[0], ln.start), max(span[1], ln.end)
+        out: list[tuple[int, int]] = []
+        offset = 0
+        for p, (a, b) in spans.items():
+            for s, e in self.paragraph_bold[p] if p < len(self.paragraph_bold) else ():
+                s, e = max(s, a), min(e, b)
+                if s < e:
+                    out.append((offset + s - a, offset + e - a))
+            offset += b - a + 1
+        return tuple(out)
 
     def draw(self, canvas, x: float, y_top: float) -> None:
         """Draw with x the left edge of the block and y_top its top (PDF coordinates, y up), in
@@ -844,6 +867,7 @@ class TextEngine:
         bold: bool = False,
         align: str = "start",
         leading: float | None = None,
+        bold_ranges: Sequence[tuple[int, int]] = (),
     ) -> Laid:
         """Break `text` into lines at most `width` points wide and order them for display.
 
@@ -852,7 +876,9 @@ class TextEngine:
         of a paragraph aligned to its start), or "left"/"right". Newlines start new paragraphs,
         each resolved for bidi on its own; spaces at line breaks and at a paragraph's ends are
         not drawn. leading defaults to 1.6 × size. With an infinite width nothing wraps and the
-        block is as wide as its longest line.
+        block is as wide as its longest line. bold_ranges: (start, end) character ranges of
+        `text` set in the bold fonts (all of it when bold is true), e.g. a category before its
+        text: pieces of one word in two weights are shaped apart, in their own fonts.
         """
         if align not in ("start", "end", "center", "justify", "left", "right"):
             raise ValueError(f"unknown align {align!r}")
@@ -861,12 +887,21 @@ class TextEngine:
         faces = self._faces[bool(bold)]
         if leading is None:
             leading = round(size * 1.6, 3)
-        paragraphs = text.replace("\t", " ").splitlines() or [""]
+        text = text.replace("\t", " ")
+        starts, paragraphs = _paragraphs(text)
+        marks = _bold_marks(len(text), bold_ranges) if bold_ranges and not bold else None
+        para_bold: list[tuple[tuple[int, int], ...]] = []
         lines: list[Line] = []
         first_rtl = None
         for p, para in enumerate(paragraphs):
+            mask = None
+            if marks is not None:
+                mask = marks[starts[p] : starts[p] + len(para)]
+                if not any(mask):
+                    mask = None
+            para_bold.append(_ranges(mask) if mask else ())
             para_lines, base = self._layout_paragraph(
-                para, p, size, width, base_dir, faces, align == "justify"
+                para, p, size, width, base_dir, faces, align == "justify", mask
             )
             lines.extend(para_lines)
             if first_rtl is None:
@@ -885,6 +920,7 @@ class TextEngine:
             align=align,
             baseline=baseline,
             paragraphs=paragraphs,
+            paragraph_bold=para_bold,
         )
 
     # -- one paragraph -------------------------------------------------------------------------
@@ -898,9 +934,13 @@ class TextEngine:
         base_dir: str,
         faces: tuple[_Face, _Face],
         justify: bool,
+        mask: list[bool] | None = None,
     ) -> tuple[list[Line], int]:
         levels, base = bidi_levels(text, base_dir)
         font_of = self._assign_fonts(text, faces, base)
+        if mask is not None:  # fonts 2 and 3: the bold Arabic and Latin faces
+            faces = (*faces, *self._faces[True])
+            font_of = [f + 2 if m else f for f, m in zip(font_of, mask, strict=True)]
         lines: list[Line] = []
         current: list = []  # items of the line being filled, in logical order
         cur_w = 0.0
@@ -1083,6 +1123,46 @@ def _words(text: str):
             j = n
         yield i, j
         i = j
+
+
+_LINE_BREAKS = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _paragraphs(text: str) -> tuple[list[int], list[str]]:
+    """`text.splitlines() or [""]`, with the offset where each paragraph starts."""
+    starts, paragraphs = [], []
+    pos = 0
+    for m in _LINE_BREAKS.finditer(text):
+        starts.append(pos)
+        paragraphs.append(text[pos : m.start()])
+        pos = m.end()
+    if pos < len(text) or not paragraphs:
+        starts.append(pos)
+        paragraphs.append(text[pos:])
+    return starts, paragraphs
+
+
+def _bold_marks(n: int, ranges) -> list[bool]:
+    marks = [False] * n
+    for start, end in ranges:
+        for i in range(max(0, start), min(n, end)):
+            marks[i] = True
+    return marks
+
+
+def _ranges(mask: list[bool]) -> tuple[tuple[int, int], ...]:
+    out = []
+    i, n = 0, len(mask)
+    while i < n:
+        if mask[i]:
+            j = i
+            while j < n and mask[j]:
+                j += 1
+            out.append((i, j))
+            i = j
+        else:
+            i += 1
+    return tuple(out)
 
 
 def _cluster_advances(piece: _Piece) -> dict[int, float]:
@@ -1397,9 +1477,15 @@ class BidiParagraph(_flowable_base()):
         color=None,
         space_before: float = 0,
         space_after: float = 0,
+        bold_ranges: Sequence[tuple[int, int]] = (),
+        orphans: int = 1,
+        widows: int = 1,
     ):
         super().__init__()
         self.text = text
+        self.bold_ranges = tuple(bold_ranges)
+        self.orphans = orphans  # at least this many lines before a page break (CSS orphans)
+        self.widows = widows  # and after it (CSS widows)
         self.engine = engine
         self.size = size
         self.base_dir = base_dir
@@ -1422,6 +1508,7 @@ class BidiParagraph(_flowable_base()):
                 bold=self.bold,
                 align=self.align,
                 leading=self.leading,
+                bold_ranges=self.bold_ranges,
             )
         return laid
 
@@ -1435,7 +1522,8 @@ class BidiParagraph(_flowable_base()):
         fit = int((availHeight + 1e-6) // laid.leading)
         if fit >= len(laid.lines):
             return [self]
-        if fit <= 0:
+        fit = min(fit, len(laid.lines) - self.widows)
+        if fit < max(1, self.orphans):
             return []
         first, rest = laid.split(fit)
         return [self._part(first, self.spaceBefore, 0), self._part(rest, 0, self.spaceAfter)]
@@ -1452,6 +1540,9 @@ class BidiParagraph(_flowable_base()):
             color=self.color,
             space_before=before,
             space_after=after,
+            bold_ranges=laid.source_bold_ranges(),
+            orphans=self.orphans,
+            widows=self.widows,
         )
         part._laid = laid
         return part

@@ -45,7 +45,7 @@ def _own_files_fetcher():
 def render(document: Document) -> bytes:
     import weasyprint
 
-    from ..archive import finish_archival, pdfa_write_options
+    from ..archive import pdfa_write_options
 
     html = weasyprint.HTML(
         string=render_html(document),
@@ -57,5 +57,4 @@ def render(document: Document) -> bytes:
         options |= pdfa_write_options(document)
     out = io.BytesIO()
     html.write_pdf(out, **options)
-    # Every reportkit PDF carries its record (and PDF/A its archival metadata).
-    return finish_archival(out.getvalue(), document)
+    return out.getvalue()

@@ -1,0 +1,1149 @@
+"""PDF writer on ReportLab Platypus: the same Document as the WeasyPrint PDF, without Pango.
+
+The page follows templates/report.html.j2 and report.css: A4 with 30/20/24/20 mm margins; a
+running header from page 2 on (organizer at the start side, reference at the end side, a rule
+below); a footer "page X of Y" on every page; the title block between double rules (organizer,
+title, a table of fields per language); the machine-translation notice; headings with a rule;
+justified paragraphs; bullet lists and numbered recommendations with the marker in a column on
+the start side (the right in Arabic) and the category in bold before " — "; a bilingual document
+as two columns, first language on the start side, aligned block by block, rows splitting across
+pages. Classification marking (a red band at the top) and draft watermark (diagonal, light grey,
+behind the text) on every page; the verification block (QR code, reference, SHA-256) at the end.
+
+All text goes through `rltext.TextEngine` (bidi, HarfBuzz shaping, fonts embedded as subsets with
+a ToUnicode map of the original letters). "Page X of Y" needs the page count: the canvas holds
+every page until `save()`, then draws the footers and writes the pages; bookmarks (the outline)
+are held with their page so they point at the right one.
+
+Importing this module never imports WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from functools import cache
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.colors import HexColor
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus.doctemplate import BaseDocTemplate, PageTemplate
+from reportlab.platypus.flowables import Flowable
+from reportlab.platypus.frames import Frame
+
+from ..conventions import digits
+from ..document import Document, Heading, ItemList, ListItem, Paragraph, Span
+from ..labels import label
+from ..languages import direction
+from ..resources import ARABIC_FAMILY, LATIN_FAMILY, font_path
+from .rltext import BidiParagraph, Fonts, Laid, TextEngine
+
+__all__ = ["render"]
+
+PAGE_W, PAGE_H = A4
+TOP, RIGHT, BOTTOM, LEFT = 30 * mm, 20 * mm, 24 * mm, 20 * mm
+CONTENT_W = PAGE_W - LEFT - RIGHT
+CONTENT_H = PAGE_H - TOP - BOTTOM
+
+NAVY = HexColor("#1a3a5c")
+INK = HexColor("#000000")
+GREY_TEXT = HexColor("#333333")
+HINT = HexColor("#444444")
+RULE = HexColor("#666666")
+SEPARATOR = HexColor("#bbbbbb")
+MARKING_RED = HexColor("#aa0000")
+NOTICE_RED = HexColor("#aa3333")
+WATERMARK = HexColor("#dedede")  # light grey, drawn behind the text (opaque: no ExtGState)
+
+BODY_SIZE = 12
+INF = math.inf
+
+# Bidi isolates: a span of one direction inside a line of the other (as the HTML's dir spans).
+_ISOLATE = {"rtl": ("\u2067", "\u2069"), "ltr": ("\u2066", "\u2069")}
+
+
+def isolate(span: Span) -> str:
+    start, end = _ISOLATE.get(span.dir, ("\u2068", "\u2069"))
+    return f"{start}{span.text}{end}"
+
+
+@cache
+def _engine() -> TextEngine:
+    """One engine per process: fonts are read and pieces shaped once."""
+    return TextEngine(
+        Fonts(
+            arabic=font_path(ARABIC_FAMILY),
+            arabic_bold=font_path(ARABIC_FAMILY, "bold"),
+            latin=font_path(LATIN_FAMILY),
+            latin_bold=font_path(LATIN_FAMILY, "bold"),
+        )
+    )
+
+
+def _line_height(lang: str, size: float) -> float:
+    """report.css: line-height 1.65, and 1.45 for English and French."""
+    return round(size * (1.45 if lang in ("en", "fr") else 1.65), 3)
+
+
+def _machine(span: Span) -> str:
+    """A machine translation ends with † (the HTML's superscript mark)."""
+    return span.text + ("†" if span.machine else "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Flowables
+# ---------------------------------------------------------------------------------------------
+
+
+class Text(BidiParagraph):
+    """A BidiParagraph with the document's defaults for a span's language and direction."""
+
+    def __init__(
+        self,
+        span: Span,
+        *,
+        size: float = BODY_SIZE,
+        text: str | None = None,
+        align: str = "start",
+        **kwargs,
+    ):
+        kwargs.setdefault("leading", _line_height(span.lang, size))
+        super().__init__(
+            _machine(span) if text is None else text,
+            _engine(),
+            size=size,
+            base_dir=span.dir,
+            align=align,
+            **kwargs,
+        )
+
+
+class HeadingFlowable(Flowable):
+    """h2: 14 pt bold navy, a rule 1 mm below, 6 mm before and 3 mm after; optionally an outline
+    entry (the first language's heading only, as in the HTML)."""
+
+    rule_gap = 1 * mm
+    rule_width = 0.75
+
+    def __init__(self, span: Span, *, outline: tuple[str, int] | None = None, size: float = 14):
+        super().__init__()
+        self.span = span
+        self.size = size
+        self.outline = outline
+        self.spaceBefore = 6 * mm
+        self.spaceAfter = 3 * mm
+        self._laid: Laid | None = None
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 (ReportLab's names)
+        if self._laid is None or abs(self._laid.width - availWidth) > 1e-6:
+            self._laid = _engine().layout(
+                _machine(self.span),
+                size=self.size,
+                width=availWidth,
+                base_dir=self.span.dir,
+                bold=True,
+                leading=_line_height(self.span.lang, self.size),
+            )
+        self.width = availWidth
+        self.height = self._laid.height + self.rule_gap + self.rule_width
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):  # noqa: N803
+        return []  # a heading moves whole
+
+    def draw(self):
+        canv = self.canv
+        if self.outline:
+            key, level = self.outline
+            canv.bookmarkHorizontal(key, 0, self.height)
+            canv.addOutlineEntry(self.span.text, key, level=level)
+        canv.saveState()
+        canv.setFillColor(NAVY)
+        self._laid.draw(canv, 0, self.height)
+        canv.setStrokeColor(NAVY)
+        canv.setLineWidth(self.rule_width)
+        y = self.rule_width / 2
+        canv.line(0, y, self.width, y)
+        canv.restoreState()
+
+
+class ItemFlowable(Flowable):
+    """One list item: the marker (• or "3.") in a 1.9 em column on the start side, the body
+    justified beside it after 2.2 em; 2 mm below. It moves to the next page whole unless it is
+    taller than a page, when its body splits by lines."""
+
+    def __init__(
+        self,
+        marker: str,
+        body: str,
+        span: Span,
+        *,
+        size: float = BODY_SIZE,
+        bold_ranges=(),
+        space_after: float = 2 * mm,
+        continued: bool = False,
+        laid: Laid | None = None,
+    ):
+        super().__init__()
+        self.marker, self.body, self.span, self.size = marker, body, span, size
+        self.bold_ranges = tuple(bold_ranges)
+        self.leading = _line_height(span.lang, size)
+        self.spaceAfter = space_after
+        self.continued = continued  # the rest of a split item: no marker
+        self._laid = laid
+        self._marker_laid: Laid | None = None
+
+    @property
+    def indent(self) -> float:
+        return 2.2 * self.size
+
+    def _layout(self, width: float) -> Laid:
+        body_w = width - self.indent
+        if self._laid is None or abs(self._laid.width - body_w) > 1e-6:
+            self._laid = _engine().layout(
+                self.body,
+                size=self.size,
+                width=body_w,
+                base_dir=self.span.dir,
+                align="justify",
+                leading=self.leading,
+                bold_ranges=self.bold_ranges,
+            )
+        if self._marker_laid is None and not self.continued:
+            self._marker_laid = _engine().layout(
+                self.marker,
+                size=self.size,
+                width=1.9 * self.size,
+                base_dir=self.span.dir,
+                bold=True,
+                leading=self.leading,
+            )
+        return self._laid
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803
+        laid = self._layout(availWidth)
+        self.width, self.height = availWidth, laid.height
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):  # noqa: N803
+        laid = self._layout(availWidth)
+        if laid.height <= CONTENT_H - 1:  # fits on a page of its own: keep it whole
+            return []
+        fit = int((availHeight + 1e-6) // laid.leading)
+        fit = min(fit, len(laid.lines) - 2)  # orphans and widows: 2, as CSS
+        if fit < 2:
+            return []
+        first, rest = laid.split(fit)
+        head = ItemFlowable(
+            self.marker,
+            first.source_text(),
+            self.span,
+            size=self.size,
+            bold_ranges=first.source_bold_ranges(),
+            space_after=0,
+            continued=self.continued,
+            laid=first,
+        )
+        tail = ItemFlowable(
+            self.marker,
+            rest.source_text(),
+            self.span,
+            size=self.size,
+            bold_ranges=rest.source_bold_ranges(),
+            space_after=self.spaceAfter,
+            continued=True,
+            laid=rest,
+        )
+        return [head, tail]
+
+    def draw(self):
+        canv = self.canv
+        rtl = self.span.dir == "rtl"
+        canv.saveState()
+        canv.setFillColor(INK)
+        self._laid.draw(canv, 0 if rtl else self.indent, self.height)
+        if self._marker_laid is not None:
+            canv.setFillColor(NAVY)
+            x = self.width - self._marker_laid.width if rtl else 0
+            self._marker_laid.draw(canv, x, self.height)
+        canv.restoreState()
+
+
+class Stack(Flowable):
+    """Flowables one below the other, as one flowable that splits between them (or inside one).
+
+    inner_spaces: count every child's space before and after inside the stack (a table cell);
+    otherwise the first child's space before and the last one's space after become the stack's
+    own, so a frame drops them at a page top as it does for loose flowables.
+    glue: the stack never ends a page with its first child alone (a heading stays with at least
+    the start of what follows it).
+    trim_start, trim_end: drop the space before the first child, after the last (the parts of a
+    split cell, whose spaces fall at a page break).
+    """
+
+    def __init__(
+        self,
+        children: list,
+        *,
+        inner_spaces: bool = False,
+        glue: bool = False,
+        trim_start: bool = False,
+        trim_end: bool = False,
+    ):
+        super().__init__()
+        self.children = [c for c in children if c is not None]
+        self.inner_spaces = inner_spaces
+        self.glue = glue
+        self.trim_start = trim_start or not inner_spaces
+        self.trim_end = trim_end or not inner_spaces
+        if not inner_spaces and self.children:
+            self.spaceBefore = self.children[0].getSpaceBefore()
+            self.spaceAfter = self.children[-1].getSpaceAfter()
+
+    def _spaces(self, k: int) -> tuple[float, float]:
+        child = self.children[k]
+        before, after = child.getSpaceBefore(), child.getSpaceAfter()
+        if k == 0 and self.trim_start:
+            before = 0
+        if k == len(self.children) - 1 and self.trim_end:
+            after = 0
+        return before, after
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803
+        self._sizes = []
+        total = 0.0
+        for k, child in enumerate(self.children):
+            _, h = child.wrap(availWidth, INF)
+            before, after = self._spaces(k)
+            self._sizes.append((before, h, after))
+            total += before + h + after
+        self.width, self.height = availWidth, total
+        return self.width, self.height
+
+    def split_at(self, width: float, height: float) -> tuple[Stack | None, Stack | None]:
+        """(what fits in `height`, the rest); either may be None."""
+        self.wrap(width, INF)
+        if self.height <= height + 1e-6:
+            return self, None
+        y = 0.0
+        for k, child in enumerate(self.children):
+            before, h, after = self._sizes[k]
+            if y + before + h <= height + 1e-6:
+                y += before + h + after
+                continue
+            room = height - y - before
+            parts = child.split(width, room) if room > 0 else []
+            if parts:  # one part: the child fits once its own trailing space is dropped
+                head = self.children[:k] + list(parts[:1])
+                tail = list(parts[1:]) + self.children[k + 1 :]
+            else:
+                head, tail = self.children[:k], self.children[k:]
+            alone = not (k >= 2 or (k == 1 and parts))  # only the first child would be here
+            if self.glue and alone and tail and not self._at_top():
+                return None, self  # the first child would end the page alone
+            if not head:
+                return None, self
+            first = Stack(
+                head, inner_spaces=self.inner_spaces, trim_start=self.trim_start, trim_end=True
+            )
+            if not tail:
+                return first, None
+            return (
+                first,
+                Stack(
+                    tail, inner_spaces=self.inner_spaces, trim_start=True, trim_end=self.trim_end
+                ),
+            )
+        # everything fits but the last child's space after: drop it, at the page break
+        return (
+            Stack(
+                self.children,
+                inner_spaces=self.inner_spaces,
+                trim_start=self.trim_start,
+                trim_end=True,
+            ),
+            None,
+        )
+
+    def _at_top(self) -> bool:
+        """Whether the frame splitting this stack is empty: then moving on gains nothing."""
+        return bool(getattr(getattr(self, "_frame", None), "_atTop", False))
+
+    def split(self, availWidth, availHeight):  # noqa: N803
+        head, tail = self.split_at(availWidth, availHeight)
+        if head is None:
+            return []
+        if tail is None:
+            return [head]
+        if not self.inner_spaces:
+            head.spaceBefore, tail.spaceAfter = self.spaceBefore, self.spaceAfter
+            head.spaceAfter = tail.spaceBefore = 0
+        return [head, tail]
+
+    def draw(self):
+        y = self.height
+        for child, (before, h, after) in zip(self.children, self._sizes, strict=True):
+            y -= before + h
+            child.drawOn(self.canv, 0, y)
+            y -= after
+
+
+class Pair(Flowable):
+    """A row of the bilingual table: one cell per language, the first language on the start side,
+    tops aligned, a rule between the columns; it splits across pages cell by cell."""
+
+    padding = 3 * mm
+
+    def __init__(self, cells: list[Stack], rtl: bool, *, pad_top: float = 0, glue_next=False):
+        super().__init__()
+        self.cells = cells  # in document language order
+        self.rtl = rtl
+        self.pad_top = pad_top
+        self.keep = glue_next
+
+    def _cell_width(self, width: float) -> float:
+        return width / len(self.cells) - 2 * self.padding
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803
+        cw = self._cell_width(availWidth)
+        heights = [cell.wrap(cw, INF)[1] if cell else 0 for cell in self.cells]
+        self.width, self.height = availWidth, self.pad_top + max(heights, default=0)
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):  # noqa: N803
+        cw = self._cell_width(availWidth)
+        room = availHeight - self.pad_top
+        if room <= 0:
+            return []
+        heads, tails = [], []
+        for cell in self.cells:
+            if cell is None:
+                heads.append(None)
+                tails.append(None)
+                continue
+            head, tail = cell.split_at(cw, room)
+            heads.append(head)
+            tails.append(tail)
+        if all(h is None for h in heads):
+            return []
+        if all(t is None for t in tails):  # it fits without the spaces at its end
+            return [Pair(heads, self.rtl, pad_top=self.pad_top)]
+        return [Pair(heads, self.rtl, pad_top=self.pad_top), Pair(tails, self.rtl)]
+
+    def draw(self):
+        canv = self.canv
+        n = len(self.cells)
+        col = self.width / n
+        for i, cell in enumerate(self.cells):
+            if cell is None:
+                continue
+            slot = n - 1 - i if self.rtl else i  # slot 0 is the leftmost column
+            cell.drawOn(canv, slot * col + self.padding, self.height - self.pad_top - cell.height)
+        canv.saveState()
+        canv.setStrokeColor(SEPARATOR)
+        canv.setLineWidth(0.5)
+        for k in range(1, n):
+            canv.line(k * col, 0, k * col, self.height)
+        canv.restoreState()
+
+
+class TitleBlock(Flowable):
+    """The title block: double rules, organizer, title, the fields table of each language."""
+
+    def __init__(self, document: Document):
+        super().__init__()
+        self.doc = document
+        self.spaceAfter = 8 * mm
+        self._at: float | None = None
+
+    def _build(self, width: float) -> None:
+        doc, engine = self.doc, _engine()
+        self.rule = 2.5
+        y = self.rule + 6 * mm
+        placed = []  # (x, y_top, laid, colour)
+        organizer = doc.title.organizer or ()
+        for span in organizer:
+            laid = engine.layout(
+                _machine(span),
+                size=13,
+                width=width,
+                base_dir=span.dir,
+                bold=True,
+                align="center",
+                leading=_line_height(span.lang, 13),
+            )
+            placed.append((0, y, laid, NAVY))
+            y += laid.height
+        if organizer:
+            y += 3 * mm
+        for i, span in enumerate(doc.title.title):
+            size = 19 if i == 0 else 15
+            laid = engine.layout(
+                _machine(span),
+                size=size,
+                width=width,
+                base_dir=span.dir,
+                bold=True,
+                align="center",
+                leading=round(size * 1.45, 3),
+            )
+            placed.append((0, y, laid, INK))
+            y += laid.height
+        y += 4 * mm
+        if doc.title.fields:
+            y += self._fields(width, y, placed)
+        y += 4 * mm + self.rule
+        self.placed = placed
+        self.width, self.height = width, y
+
+    def _fields(self, width: float, y0: float, placed: list) -> float:
+        """Lay out one table per language, side by side (first language on the start side);
+        returns their height."""
+        doc, engine = self.doc, _engine()
+        n = len(doc.languages)
+        pad, gap = 3 * mm, 4 * mm
+        rtl_doc = doc.dir == "rtl"
+        column = width / n  # bilingual: each table has its half (fields-columns is 100% wide)
+        tables = []
+        for i, lang in enumerate(doc.languages):
+            rows = []
+            for f in doc.title.fields:
+                lab, val = f.label[i], f.value[i]
+                lab_l = engine.layout(
+                    lab.text,
+                    size=11,
+                    width=INF,
+                    base_dir=lab.dir,
+                    bold=True,
+                    leading=_line_height(lang, 11),
+                )
+                rows.append((lab, val, lab_l))
+            lab_w = max(r[2].width for r in rows) + 2 * pad
+            limit = (column if n > 1 else width) - 2 * gap - lab_w
+            val_nat = max(
+                engine.layout(
+                    _machine(val),
+                    size=11,
+                    width=INF,
+                    base_dir=val.dir,
+                    leading=_line_height(lang, 11),
+                ).width
+                for _, val, _ in rows
+            )
+            val_w = min(val_nat + 2 * pad, max(limit, 40 * mm))
+            laid_rows = []
+            for lab, val, lab_l in rows:
+                val_l = engine.layout(
+                    _machine(val),
+                    size=11,
+                    width=val_w - 2 * pad,
+                    base_dir=val.dir,
+                    align="right" if lab.dir == "rtl" else "left",
+                    leading=_line_height(lang, 11),
+                )
+                laid_rows.append((lab, lab_l, val_l))
+            tables.append((lab_w, val_w, laid_rows, rows[0][0].dir == "rtl"))
+        heights = []
+        if n == 1:
+            lab_w, val_w, _, _ = tables[0]
+            lefts = [(width - (lab_w + val_w)) / 2]  # centred (margin: 0 auto)
+        else:
+            lefts = []
+            for i, (lab_w, val_w, _, _) in enumerate(tables):
+                slot = n - 1 - i if rtl_doc else i
+                # a table sits at the start side of its column (the document's direction)
+                if rtl_doc:
+                    lefts.append((slot + 1) * column - gap - lab_w - val_w)
+                else:
+                    lefts.append(slot * column + gap)
+        for (lab_w, val_w, laid_rows, rtl), left in zip(tables, lefts, strict=True):
+            y = y0
+            for _lab, lab_l, val_l in laid_rows:
+                row_h = max(lab_l.height, val_l.height) + 1 * mm
+                if rtl:
+                    lab_x = left + val_w + lab_w - pad - lab_l.width
+                    val_x = left + pad
+                else:
+                    lab_x = left + pad
+                    val_x = left + lab_w + pad
+                # table cells are vertically centred (the HTML's default)
+                placed.append((lab_x, y + (row_h - lab_l.height) / 2, lab_l, NAVY))
+                placed.append((val_x, y + (row_h - val_l.height) / 2, val_l, INK))
+                y += row_h
+            heights.append(y - y0)
+        return max(heights)
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803
+        if self._at != availWidth:
+            self._build(availWidth)
+            self._at = availWidth
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):  # noqa: N803
+        return []
+
+    def draw(self):
+        canv = self.canv
+        title = self.doc.title.title[0]
+        canv.bookmarkHorizontal("title", 0, self.height)
+        canv.addOutlineEntry(title.text, "title", level=0)
+        canv.saveState()
+        _double_rule(canv, 0, self.width, self.height, self.rule, NAVY, top=True)
+        _double_rule(canv, 0, self.width, 0, self.rule, NAVY, top=False)
+        for x, y, laid, colour in self.placed:
+            canv.setFillColor(colour)
+            laid.draw(canv, x, self.height - y)
+        canv.restoreState()
+
+
+def _double_rule(canv, x0, x1, y, total, colour, *, top: bool) -> None:
+    """A CSS `double` border of width `total`: two lines of a third, a third apart. `y` is the
+    outer edge; the rule grows inward (down for a top border, up for a bottom one)."""
+    line = total / 3
+    sign = -1 if top else 1
+    canv.setStrokeColor(colour)
+    canv.setLineWidth(line)
+    for k in (0.5, 2.5):
+        yy = y + sign * k * line
+        canv.line(x0, yy, x1, yy)
+
+
+class Boxed(Flowable):
+    """A framed box around a stack (the machine-translation notice)."""
+
+    def __init__(self, content: Stack, *, colour, line: float, pad_x: float, pad_y: float):
+        super().__init__()
+        self.content, self.colour, self.line = content, colour, line
+        self.pad_x, self.pad_y = pad_x, pad_y
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803
+        _, h = self.content.wrap(availWidth - 2 * self.pad_x - 2 * self.line, INF)
+        self.width, self.height = availWidth, h + 2 * self.pad_y + 2 * self.line
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):  # noqa: N803
+        return []
+
+    def draw(self):
+        canv = self.canv
+        canv.saveState()
+        canv.setStrokeColor(self.colour)
+        canv.setLineWidth(self.line)
+        half = self.line / 2
+        canv.rect(half, half, self.width - self.line, self.height - self.line, stroke=1, fill=0)
+        canv.restoreState()
+        self.content.drawOn(canv, self.line + self.pad_x, self.line + self.pad_y)
+
+
+class LabelValue(Flowable):
+    """A label and its value, the value in its own size and direction (the SHA-256 in small
+    Latin type): on one line when both fit, else the value on the next line."""
+
+    def __init__(self, label_span: Span, value: str, *, size: float, value_size: float):
+        super().__init__()
+        self.label_span, self.value = label_span, value
+        self.size, self.value_size = size, value_size
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803
+        engine = _engine()
+        span = self.label_span
+        leading = _line_height(span.lang, self.size)
+        self._label = engine.layout(
+            span.text + ":",
+            size=self.size,
+            width=availWidth,
+            base_dir=span.dir,
+            bold=True,
+            leading=leading,
+        )
+        self._value = engine.layout(
+            self.value,
+            size=self.value_size,
+            width=availWidth,
+            base_dir="ltr",
+            leading=leading,
+        )
+        gap = 0.3 * self.size
+        self._inline = (
+            len(self._label.lines) == 1
+            and len(self._value.lines) == 1
+            and self._label.max_line_width + gap + self._value.max_line_width <= availWidth
+        )
+        self.width = availWidth
+        self.height = (
+            self._label.height if self._inline else self._label.height + self._value.height
+        )
+        return self.width, self.height
+
+    def draw(self):
+        canv = self.canv
+        rtl = self.label_span.dir == "rtl"
+        gap = 0.3 * self.size
+        canv.saveState()
+        canv.setFillColor(INK)
+        self._label.draw(canv, 0, self.height)
+        lw, vw = self._label.max_line_width, self._value.max_line_width
+        if self._inline:  # on the label's baseline, after it
+            x = self.width - lw - gap - vw if rtl else lw + gap
+            y = self.height - (self._label.baseline - self._value.baseline)
+        else:
+            x = self.width - vw if rtl else 0
+            y = self.height - self._label.height
+        self._value.draw(canv, x, y)  # laid out left-aligned: its lines start at x
+        canv.restoreState()
+
+
+class VerificationBlock(Flowable):
+    """The verification block: QR code of the payload on the start side, then per language the
+    heading, reference, SHA-256 and hint (report.css .verification)."""
+
+    def __init__(self, document: Document):
+        super().__init__()
+        self.doc = document
+        self.v = document.verification
+        self.spaceBefore = 10 * mm
+        self.line, self.pad = 0.75, 3 * mm
+        self.qr_cell, self.qr_size = 32 * mm, 30 * mm
+
+    def _text(self) -> Stack:
+        doc, v = self.doc, self.v
+        blocks = []
+        for i, lang in enumerate(doc.languages):
+            heading = v.heading[i]
+            dir_ = heading.dir
+            parts: list = [
+                Text(heading, size=10.5, bold=True, color=NAVY, leading=round(10.5 * 1.45, 3)),
+            ]
+            if v.reference:
+                lab = label(lang, "reference") + ":"
+                ref = doc.reference or Span(v.reference, doc.languages[0])
+                parts.append(
+                    Text(
+                        Span(lab, lang, dir_),
+                        size=9,
+                        text=f"{lab} {isolate(ref)}",
+                        bold_ranges=[(0, len(lab))],
+                        leading=round(9 * 1.45, 3),
+                    )
+                )
+            parts.append(
+                LabelValue(
+                    Span(v.fingerprint_label[i].text, lang, dir_), v.sha256, size=9, value_size=7.5
+                )
+            )
+            parts.append(Text(v.hint[i], size=9, color=HINT, leading=round(9 * 1.45, 3)))
+            blocks.append(_Separated(Stack(parts, inner_spaces=True), first=i == 0))
+        return Stack(blocks, inner_spaces=True)
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803
+        self._stack = self._text()
+        inner = availWidth - 2 * (self.line + self.pad)
+        _, h = self._stack.wrap(inner - self.qr_cell, INF)
+        self.width = availWidth
+        self.height = max(h, self.qr_size) + 2 * (self.line + self.pad)
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):  # noqa: N803
+        return []
+
+    def draw(self):
+        canv = self.canv
+        rtl = self.doc.dir == "rtl"
+        edge = self.line + self.pad
+        canv.saveState()
+        canv.setStrokeColor(NAVY)
+        canv.setLineWidth(self.line)
+        half = self.line / 2
+        canv.rect(half, half, self.width - self.line, self.height - self.line, stroke=1, fill=0)
+        canv.restoreState()
+        top = self.height - edge
+        qr_x = self.width - edge - self.qr_size if rtl else edge
+        _draw_qr(canv, _qr_drawing(self.v.payload, self.qr_size), qr_x, top - self.qr_size)
+        text_x = edge if rtl else edge + self.qr_cell
+        self._stack.drawOn(canv, text_x, top - self._stack.height)
+
+
+class _Separated(Flowable):
+    """The second and later languages of the verification text: a rule above, 2 mm apart."""
+
+    def __init__(self, content: Flowable, *, first: bool):
+        super().__init__()
+        self.content, self.first = content, first
+        self.top = 0 if first else 2 * mm + 0.5 + 1.5 * mm
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803
+        _, h = self.content.wrap(availWidth, INF)
+        self.width, self.height = availWidth, h + self.top
+        return self.width, self.height
+
+    def draw(self):
+        if not self.first:
+            canv = self.canv
+            canv.saveState()
+            canv.setStrokeColor(SEPARATOR)
+            canv.setLineWidth(0.5)
+            y = self.height - 2 * mm - 0.25
+            canv.line(0, y, self.width, y)
+            canv.restoreState()
+        self.content.drawOn(self.canv, 0, 0)
+
+
+def _qr_drawing(payload: str, size: float) -> Drawing:
+    """The QR code as a Drawing of vector rectangles (ReportLab's own encoder, error correction
+    level M, a quiet zone of 4 modules)."""
+    widget = QrCodeWidget(payload, barLevel="M", barBorder=4, barWidth=size, barHeight=size)
+    drawing = Drawing(size, size)
+    drawing.add(widget)
+    return drawing
+
+
+def _draw_qr(canv, drawing: Drawing, x: float, y: float) -> None:
+    """Draw the QR Drawing's rectangles as one filled path on a white square.
+
+    renderPDF would select a default font (Helvetica, never embedded) for the drawing's state,
+    which would then stand in the page's resources; the code has no text, so its shapes are
+    drawn directly."""
+    from reportlab.graphics.shapes import Group, Rect
+
+    def rects(node):
+        if isinstance(node, Group):
+            for child in node.contents:
+                yield from rects(child)
+        elif isinstance(node, Rect) and node.fillColor is not None:
+            yield node
+
+    shapes = []
+    for widget in drawing.contents:
+        shapes += list(rects(widget.draw()))
+    canv.saveState()
+    canv.setFillColorRGB(1, 1, 1)
+    canv.rect(x, y, drawing.width, drawing.height, stroke=0, fill=1)
+    canv.setFillColorRGB(0, 0, 0)
+    path = canv.beginPath()
+    for r in shapes:
+        path.rect(x + r.x, y + r.y, r.width, r.height)
+    canv.drawPath(path, stroke=0, fill=1)
+    canv.restoreState()
+
+
+# ---------------------------------------------------------------------------------------------
+# The story: blocks → flowables
+# ---------------------------------------------------------------------------------------------
+
+
+class _Story:
+    def __init__(self, document: Document):
+        self.doc = document
+        self.headings = 0
+
+    def number(self, n: int, lang: str) -> str:
+        return digits(str(n), self.doc.digits) if lang == "ar" else str(n)
+
+    def item(self, it: ListItem, i: int, block: ItemList, size: float) -> ItemFlowable:
+        span = it.texts[i]
+        marker = f"{self.number(it.number, span.lang)}." if block.numbered and it.number else "•"
+        body, bold = _machine(span), ()
+        if it.category:
+            category = _machine(it.category[i]) + " —"
+            body, bold = f"{category} {body}", [(0, len(category))]
+        return ItemFlowable(marker, body, span, size=size, bold_ranges=bold)
+
+    def block(self, block, i: int, *, size: float) -> list:
+        """The flowables of one block in language i."""
+        if isinstance(block, Heading):
+            outline = None
+            if i == 0:
+                self.headings += 1
+                outline = (f"h{self.headings}", 1)
+            return [HeadingFlowable(block.texts[i], outline=outline)]
+        if isinstance(block, Paragraph):
+            return [
+                Text(
+                    block.texts[i],
+                    size=size,
+                    align="justify",
+                    space_after=0.6 * size,
+                    orphans=2,
+                    widows=2,
+                )
+            ]
+        items = [self.item(it, i, block, size) for it in block.items]
+        if items:
+            items[-1].spaceAfter = 4 * mm  # the list's margin, collapsed with the last item's
+        return items
+
+    def notice(self) -> Flowable | None:
+        if not self.doc.notice:
+            return None
+        texts = [Text(s, size=10, leading=_line_height(s.lang, 10)) for s in self.doc.notice]
+        box = Boxed(
+            Stack(texts, inner_spaces=True),
+            colour=NOTICE_RED,
+            line=0.75,
+            pad_x=3 * mm,
+            pad_y=2 * mm,
+        )
+        box.spaceAfter = 6 * mm
+        return box
+
+    def flowables(self) -> list:
+        doc = self.doc
+        story: list = [TitleBlock(doc)]
+        notice = self.notice()
+        if notice:
+            story.append(notice)
+        if doc.bilingual:
+            story += self.pairs()
+        else:
+            story += self.single()
+        if doc.verification:
+            story.append(VerificationBlock(doc))
+        return story
+
+    def single(self) -> list:
+        out: list = []
+        glue_next = False
+        for block in self.doc.blocks:
+            flowables = self.block(block, 0, size=BODY_SIZE)
+            if glue_next and flowables:
+                # the heading before stays with the start of this block (break-after: avoid)
+                out[-1] = Stack([out[-1], flowables[0]], glue=True)
+                flowables = flowables[1:]
+            out += flowables
+            glue_next = isinstance(block, Heading)
+        return out
+
+    def pairs(self) -> list:
+        doc = self.doc
+        rtl = doc.dir == "rtl"
+        rows: list = []
+        glue_next = False
+        for block in self.doc.blocks:
+            cells = []
+            for i, lang in enumerate(doc.languages):
+                # table.pairs td[dir="ltr"] { font-size: 11pt }
+                size = 11 if direction(lang) == "ltr" else BODY_SIZE
+                cells.append(Stack(self.block(block, i, size=size), inner_spaces=True))
+            row = Pair(cells, rtl, pad_top=2 * mm if isinstance(block, Heading) else 0)
+            if glue_next:
+                rows[-1] = Stack([rows[-1], row], glue=True)
+            else:
+                rows.append(row)
+            glue_next = isinstance(block, Heading)
+        return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages: running header, footer "page X of Y", marking, watermark
+# ---------------------------------------------------------------------------------------------
+
+
+class _HoldingCanvas(Canvas):
+    """Holds every page until save(): then the page count is known, and the footer ("page X of
+    Y") is drawn on each page before it is written. Bookmarks are held with their page."""
+
+    def __init__(self, *args, finish=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._held: list[dict] = []
+        self._page_marks: list[tuple[str, dict]] = []
+        self._finish = finish
+
+    def _make_preamble(self):
+        # ReportLab's preamble selects an initial font (Helvetica), which would then stand,
+        # unembedded, in every page's resources; every text here sets its own font.
+        self._preamble = "1 0 0 1 0 0 cm"
+
+    def bookmarkPage(self, key, **kwargs):  # noqa: N802 (ReportLab's name)
+        self._page_marks.append((key, kwargs))
+
+    def showPage(self):  # noqa: N802
+        self._held.append(dict(self.__dict__))
+        self._page_marks = []
+        self._startPage()
+
+    def save(self):
+        total = len(self._held)
+        held, self._held = self._held, []
+        for number, state in enumerate(held, start=1):
+            self.__dict__.update(state)
+            for key, kwargs in self._page_marks:
+                Canvas.bookmarkPage(self, key, **kwargs)
+            if self._finish is not None:
+                self._finish(self, number, total)
+            Canvas.showPage(self)
+        Canvas.save(self)
+
+
+class _Pages:
+    """What every page carries besides the story."""
+
+    def __init__(self, document: Document):
+        self.doc = document
+        self.engine = _engine()
+        self.rtl = document.dir == "rtl"
+
+    def _joined(self, spans, separator: str) -> str:
+        return separator.join(isolate(s) for s in spans)
+
+    def on_page(self, canv, doc_template) -> None:
+        """At the start of each page, under the story: watermark, marking, running header."""
+        canv.saveState()
+        if self.doc.draft:
+            self.watermark(canv)
+        if self.doc.marking:
+            self.marking(canv)
+        if canv.getPageNumber() > 1:
+            self.running(canv)
+        canv.restoreState()
+
+    def watermark(self, canv) -> None:
+        laid = self.engine.layout(
+            self._joined(self.doc.draft, " · "),
+            size=80,
+            width=INF,
+            base_dir=self.doc.dir,
+            bold=True,
+            leading=round(80 * 1.2, 3),
+        )
+        canv.saveState()
+        canv.setFillColor(WATERMARK)
+        canv.translate(PAGE_W / 2, PAGE_H / 2)
+        canv.rotate(45)
+        laid.draw(canv, -laid.width / 2, laid.height / 2)
+        canv.restoreState()
+
+    def marking(self, canv) -> None:
+        span = self.doc.marking
+        width = 0.4 * CONTENT_W
+        x = LEFT + 0.3 * CONTENT_W
+        laid = self.engine.layout(
+            span.text,
+            size=12,
+            width=width,
+            base_dir=span.dir,
+            bold=True,
+            align="center",
+            leading=round(12 * 1.4, 3),
+        )
+        top = PAGE_H - TOP + 26 * mm
+        height = laid.height + 1 * mm
+        canv.saveState()
+        canv.setStrokeColor(MARKING_RED)
+        canv.setLineWidth(1.2)
+        canv.rect(x, top - height, width, height, stroke=1, fill=0)
+        canv.setFillColor(MARKING_RED)
+        laid.draw(canv, x, top - 0.5 * mm)
+        canv.restoreState()
+
+    def running(self, canv) -> None:
+        doc = self.doc
+        size = 9
+        bottom = PAGE_H - TOP + 3 * mm  # the header's rule, 3 mm above the text area
+        ref_laid = None
+        ref_w = 0.0
+        if doc.reference:
+            ref_laid = self.engine.layout(
+                doc.reference.text,
+                size=size,
+                width=INF,
+                base_dir=doc.reference.dir,
+                leading=_line_height(doc.reference.lang, size),
+            )
+            ref_w = ref_laid.width + 6 * mm
+        start = self.engine.layout(
+            self._joined(doc.running, " · "),
+            size=size,
+            width=CONTENT_W - ref_w,
+            base_dir=doc.dir,
+            align="right" if self.rtl else "left",
+            leading=_line_height(doc.lang, size),
+        )
+        text_bottom = bottom + 1 * mm
+        canv.saveState()
+        canv.setFillColor(GREY_TEXT)
+        start.draw(canv, LEFT + (ref_w if self.rtl else 0), text_bottom + start.height)
+        if ref_laid is not None:
+            x = LEFT if self.rtl else LEFT + CONTENT_W - ref_laid.width
+            # on the last line of the organizer, so both share a baseline
+            y = text_bottom + ref_laid.height + (start.baseline - ref_laid.baseline)
+            ref_laid.draw(canv, x, y)
+        canv.setStrokeColor(RULE)
+        canv.setLineWidth(0.5)
+        canv.line(LEFT, bottom, LEFT + CONTENT_W, bottom)
+        canv.restoreState()
+
+    def page_label(self, page: int, pages: int) -> str:
+        parts = []
+        for span in self.doc.page_label:
+            style = self.doc.digits if span.lang == "ar" else "western"
+            text = span.text.format(page=digits(str(page), style), pages=digits(str(pages), style))
+            parts.append(isolate(Span(text, span.lang, span.dir)))
+        return " — ".join(parts)
+
+    def footer(self, canv, page: int, pages: int) -> None:
+        """Drawn when the page count is known: "page X of Y" under a rule."""
+        laid = self.engine.layout(
+            self.page_label(page, pages),
+            size=9,
+            width=CONTENT_W,
+            base_dir=self.doc.dir,
+            align="center",
+            leading=_line_height(self.doc.lang, 9),
+        )
+        canv.saveState()
+        canv.setStrokeColor(RULE)
+        canv.setLineWidth(0.5)
+        canv.line(LEFT, BOTTOM, LEFT + CONTENT_W, BOTTOM)
+        canv.setFillColor(GREY_TEXT)
+        laid.draw(canv, LEFT, BOTTOM - 2 * mm)
+        canv.restoreState()
+
+
+def render(document: Document) -> bytes:
+    """The report as PDF bytes, laid out by ReportLab Platypus and the rltext engine."""
+    out = io.BytesIO()
+    meta = document.meta
+    template = BaseDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=LEFT,
+        rightMargin=RIGHT,
+        topMargin=TOP,
+        bottomMargin=BOTTOM,
+        title=meta.title,
+        author=meta.author,
+        subject=meta.subject,
+        keywords=", ".join(meta.keywords),
+        creator="reportkit",
+        lang=meta.language,
+        initialFontName="Helvetica",
+    )
+    pages = _Pages(document)
+    frame = Frame(
+        LEFT,
+        BOTTOM,
+        CONTENT_W,
+        CONTENT_H,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id="text",
+    )
+    template.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=pages.on_page)])
+
+    def canvasmaker(*args, **kwargs):
+        return _HoldingCanvas(*args, finish=pages.footer, **kwargs)
+
+    from reportlab import rl_config
+
+    a85 = rl_config.useA85
+    rl_config.useA85 = 0  # binary (Flate) streams: smaller and faster than ASCII85 text
+    try:
+        template.build(_Story(document).flowables(), canvasmaker=canvasmaker)
+    finally:
+        rl_config.useA85 = a85
+    return out.getvalue()
