@@ -108,3 +108,44 @@ def test_schema_is_json_schema_of_the_record():
         "sections",
     }
     assert "conference" in schema["required"]
+
+
+def test_export_extract_round_trip_through_the_commands(tmp_path):
+    from reportkit.record import load_record
+
+    pdf = tmp_path / "r.pdf"
+    assert run_cli("export", str(EXAMPLE), "--pdfa", "-o", str(pdf)).returncode == 0
+    result = run_cli("extract", str(pdf), "-o", str(tmp_path / "back.yaml"))
+    assert result.returncode == 0, result.stderr
+    assert load_record(tmp_path / "back.yaml") == load_record(EXAMPLE)
+
+
+def test_extract_refuses_a_pdf_without_a_record(tmp_path):
+    import pikepdf
+
+    plain = tmp_path / "plain.pdf"
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.save(plain)
+    result = run_cli("extract", str(plain))
+    assert result.returncode != 0 and b"Traceback" not in result.stderr
+    assert str(plain).encode() in result.stderr
+
+
+def test_office_conventions_through_the_command(tmp_path):
+    from support.readers import has_phrase, pdf_pages_text
+
+    pdf = tmp_path / "r.pdf"
+    args = ["export", str(EXAMPLE), "--locale", "ar-SA", "--marking", "سري", "--draft", "-o", str(pdf)]
+    assert run_cli(*args).returncode == 0
+    pages = pdf_pages_text(pdf)
+    for number, text in enumerate(pages, start=1):
+        assert has_phrase(text, f"صفحة {'٠١٢٣٤٥٦٧٨٩'[number]} من {'٠١٢٣٤٥٦٧٨٩'[len(pages)]}")
+        assert "سري" in text
+    assert has_phrase(pages[0], "١٤٤٥/٠٥/٠١هـ الموافق ٢٠٢٣/١١/١٥م")
+
+
+def test_pdfa_needs_the_weasyprint_engine(tmp_path):
+    result = run_cli("export", "--pdfa", "--engine", "reportlab", "-o", str(tmp_path / "r.pdf"))
+    assert result.returncode != 0 and b"--pdfa needs the WeasyPrint engine" in result.stderr
+    assert list(tmp_path.iterdir()) == []
