@@ -15,7 +15,6 @@ import subprocess
 import unicodedata
 import zipfile
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import docx
 import pytest
@@ -27,6 +26,7 @@ from fontTools.ttLib import TTFont
 from lxml import etree
 
 from reportkit.writers.docx_fonts import FontFace, embed_fonts
+from support import readers
 
 FONTS = Path(__file__).resolve().parents[1] / "fonts"
 NASKH = "Noto Naskh Arabic"
@@ -271,17 +271,7 @@ def soffice() -> str:
 @pytest.fixture
 def dejavu_only_fontconfig(tmp_path: Path) -> Path:
     """A fontconfig file that shows LibreOffice DejaVu Sans and nothing else."""
-    folder = tmp_path / "fonts"
-    folder.mkdir()
-    shutil.copy("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", folder)
-    conf = tmp_path / "fonts.conf"
-    conf.write_text(
-        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
-        f"<fontconfig>\n  <dir>{escape(str(folder))}</dir>\n"
-        f"  <cachedir>{escape(str(tmp_path / 'fontconfig-cache'))}</cachedir>\n</fontconfig>\n",
-        encoding="utf-8",
-    )
-    return conf
+    return readers.dejavu_only_fontconfig(tmp_path)
 
 
 def _to_pdf(soffice: str, docx_path: Path, fontconfig: Path) -> Path:

@@ -7,7 +7,7 @@ import yaml
 
 from conftest import record_texts, run_cli
 from support import tinyargos
-from support.readers import docx_to_pdf, has_phrase, missing_words, pdftotext
+from support.readers import docx_to_pdf, has_phrase, lo_text, missing_words, pdftotext
 
 argos_env = tinyargos.argos_env
 
@@ -252,7 +252,7 @@ def test_bilingual_pdf_has_every_word_of_both_languages(bilingual):
 
 def test_bilingual_docx_has_every_word_of_both_languages(bilingual):
     paths, data, folder = bilingual
-    text = pdftotext(docx_to_pdf(paths["docx"], folder))
+    text = lo_text(docx_to_pdf(paths["docx"], folder))
     assert missing_words(record_texts(RECORD, "ar"), text) == []
     assert missing_words(record_texts(data, "en"), text) == []
 

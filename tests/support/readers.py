@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
@@ -112,3 +113,36 @@ def has_phrase(extracted: str, phrase: str) -> bool:
     """True when the tokens of `phrase` stand together, in order, in the extracted text."""
     got, want = words(extracted), words(phrase)
     return any(got[i : i + len(want)] == want for i in range(len(got) - len(want) + 1))
+
+
+# LibreOffice justifies Arabic lines with kashidas and writes those glyphs into its PDF without
+# a Unicode mapping: poppler then reads each as the glyph's code in the font's encoding ("YY",
+# '""', "999") inside the word. A run of one repeated character between two Arabic letters is
+# taken out; a real loss still shows, as the letters around it do not make the word.
+KASHIDA_ARTIFACT = re.compile(
+    "(?<=[\u0620-\u064a])[\u202a-\u202c]?([^\\s\u0600-\u06ff\u202a-\u202e])\\1*"
+    "[\u202a-\u202c]?(?=[\u0620-\u064a])"
+)
+
+
+def lo_text(pdf: Path) -> str:
+    """pdftotext's text of a LibreOffice PDF, kashida glyphs taken out of the words."""
+    return KASHIDA_ARTIFACT.sub("", pdftotext(pdf))
+
+
+def dejavu_only_fontconfig(folder: Path) -> Path:
+    """A fontconfig file under `folder` that shows LibreOffice DejaVu Sans and nothing else (the
+    Noto fonts are installed system-wide too, so without it an embedding test proves nothing)."""
+    from xml.sax.saxutils import escape
+
+    fonts = folder / "fonts"
+    fonts.mkdir(parents=True, exist_ok=True)
+    shutil.copy("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", fonts)
+    conf = folder / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
+        f"<fontconfig>\n  <dir>{escape(str(fonts))}</dir>\n"
+        f"  <cachedir>{escape(str(folder / 'fontconfig-cache'))}</cachedir>\n</fontconfig>\n",
+        encoding="utf-8",
+    )
+    return conf

@@ -1,12 +1,19 @@
 """DOCX writer on python-docx: the Document as a Word file that is right-to-left where its text is.
 
-The user's letterhead (a reference .docx, like pandoc's --reference-doc) gives styles, page setup
-and header art; whatever styles it lacks are added. Document defaults, styles and the theme are
-set so that text a user types into the file later is Arabic, right to left, in the right font.
+The user's letterhead (a reference .docx or .dotx, like pandoc's --reference-doc) gives styles,
+page setup and header art; whatever styles it lacks are added, and the styles it has keep their
+look (only direction, fonts and the complex-script twins of size and weight are set). Document
+defaults, styles and the theme are set so that text a user types into the file later is Arabic,
+right to left, in the right font.
+
+Direction is written on every paragraph and run, never left to inheritance: paragraphs carry
+`w:bidi` (or `w:bidi w:val="0"` in a right-to-left document), right-to-left runs `w:rtl`; the
+styles carry no `w:rtl`, so a Latin run needs nothing to stay left to right.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import unicodedata
 import zipfile
@@ -14,6 +21,7 @@ from pathlib import Path
 
 from ..document import Document, Heading, ItemList, Paragraph, Span
 from ..errors import UsageError
+from ..languages import direction
 from ..resources import ARABIC_FAMILY, LATIN_FAMILY, font_path, templates_dir
 from . import ooxml as x
 
@@ -22,34 +30,70 @@ NAVY = "1A3A5C"
 BIDI_LANG = {"ar": "ar-SA", "he": "he-IL", "fa": "fa-IR", "ur": "ur-PK"}
 LATIN_LANG = {"en": "en-GB", "fr": "fr-FR"}
 
-# style id → (name, type, based on, half-point size, bold, alignment, space before/after in twips)
+# style id → (name, half-point size, bold, alignment, space before/after in twips)
 STYLES = {
-    "Normal": ("Normal", "paragraph", None, 24, False, "both", 0, 120),
-    "Title": ("Title", "paragraph", "Normal", 38, True, "center", 120, 120),
-    "Heading1": ("heading 1", "paragraph", "Normal", 28, True, "start", 240, 120),
-    "ListParagraph": ("List Paragraph", "paragraph", "Normal", 24, False, "both", 0, 80),
-    "Header": ("header", "paragraph", "Normal", 18, False, "start", 0, 0),
-    "Footer": ("footer", "paragraph", "Normal", 18, False, "center", 0, 0),
-    "RKOrganizer": ("Organizer", "paragraph", "Normal", 26, True, "center", 0, 80),
-    "RKField": ("Title Block Field", "paragraph", "Normal", 22, False, "start", 0, 0),
-    "RKNotice": ("Machine Translation Notice", "paragraph", "Normal", 20, False, "start", 0, 120),
+    "Normal": ("Normal", 24, False, "both", 0, 120),
+    "Title": ("Title", 38, True, "center", 120, 120),
+    "Heading1": ("heading 1", 28, True, "start", 240, 120),
+    "ListParagraph": ("List Paragraph", 24, False, "both", 0, 80),
+    "Header": ("header", 18, False, "start", 0, 0),
+    "Footer": ("footer", 18, False, "center", 0, 0),
+    "RKOrganizer": ("Organizer", 26, True, "center", 0, 80),
+    "RKField": ("Title Block Field", 22, False, "start", 0, 0),
+    "RKNotice": ("Machine Translation Notice", 20, False, "start", 0, 120),
 }
+_THEME_ATTRS = ("asciiTheme", "hAnsiTheme", "cstheme", "eastAsiaTheme")
+_TEMPLATE_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
+_DOCUMENT_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+_STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 
 
 def render(document: Document, *, template: Path | None = None, embed_fonts: bool = True) -> bytes:
-    import docx
-
-    source = Path(template) if template else templates_dir() / DEFAULT_TEMPLATE
-    try:
-        word = docx.Document(str(source))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
-        raise UsageError(f"--docx-template {source}: not a usable .docx file ({err})") from None
-    _Writer(word, document).write()
+    word = _open(template)
+    _Writer(word, document, own_template=template is None).write()
     if embed_fonts:
         _embed(word, document)
     out = io.BytesIO()
     word.save(out)
     return out.getvalue()
+
+
+def _open(template: Path | None):
+    import docx
+
+    if template is None:
+        return docx.Document(str(templates_dir() / DEFAULT_TEMPLATE))
+    path = Path(template)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise UsageError(f"--docx-template {path}: {err.strerror or err}") from None
+    try:
+        return docx.Document(io.BytesIO(_as_document(data)))
+    except Exception as err:  # python-docx, zipfile and lxml each raise their own kinds
+        raise UsageError(
+            f"--docx-template {path}: not a usable Word .docx or .dotx file "
+            f"({type(err).__name__}: {err})"
+        ) from None
+
+
+def _as_document(data: bytes) -> bytes:
+    """A Word template (.dotx) is a document with another content type: relabel it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            types = package.read("[Content_Types].xml")
+            if _TEMPLATE_TYPE not in types:
+                return data
+            out = io.BytesIO()
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as relabelled:
+                for item in package.infolist():
+                    content = package.read(item.filename)
+                    if item.filename == "[Content_Types].xml":
+                        content = content.replace(_TEMPLATE_TYPE, _DOCUMENT_TYPE)
+                    relabelled.writestr(item, content)
+            return out.getvalue()
+    except (zipfile.BadZipFile, KeyError):
+        return data  # python-docx says what is wrong with it
 
 
 def script_runs(text: str, rtl: bool) -> list[tuple[str, bool]]:
@@ -81,20 +125,34 @@ def script_runs(text: str, rtl: bool) -> list[tuple[str, bool]]:
     return runs
 
 
+def page_labels(document: Document) -> list[Span]:
+    """The footer's "Page {page} of {pages}" texts, one per language, as they will show."""
+    return [
+        Span(s.text.replace("{page}", "1").replace("{pages}", "1"), s.lang)
+        for s in document.page_label
+    ]
+
+
 class _Writer:
-    def __init__(self, word, document: Document):
+    def __init__(self, word, document: Document, *, own_template: bool = True):
         self.word = word
         self.doc = document
+        self.own = own_template  # reportkit's template: its styles get reportkit's look
         self.rtl = document.dir == "rtl"
         arabic = next((lang for lang in document.languages if lang in BIDI_LANG), "ar")
         self.bidi_lang = BIDI_LANG.get(arabic, "ar-SA")
-        latin = next((lang for lang in document.languages if lang in LATIN_LANG), "en")
-        self.latin_lang = LATIN_LANG.get(latin, "en-GB")
+        latin = next((lang for lang in document.languages if direction(lang) == "ltr"), "en")
+        self.latin_lang = LATIN_LANG.get(latin, latin)
+        self.style_ids: dict[str, str] = {}
+        self.num_ids: dict[tuple[str, int], int] = {}
 
     # --- the file's defaults: what a user typing into it later gets -------------------------
 
     def write(self) -> None:
+        if not self.own:
+            self._pin_letterhead_direction()
         self._clear_body()
+        self._drop_stale_parts()
         self._defaults()
         self._styles()
         self._theme()
@@ -104,7 +162,7 @@ class _Writer:
         self._title_block()
         if self.doc.notice:
             for span in self.doc.notice:
-                self._paragraph(self.word.add_paragraph(style=self._style("RKNotice")), span)
+                self._paragraph(self._add_p(self.word, "RKNotice"), span)
         if self.doc.bilingual:
             self._pairs()
         else:
@@ -116,6 +174,68 @@ class _Writer:
         for element in list(body):
             if element.tag != x.qn("w:sectPr"):
                 body.remove(element)
+        body.get_or_add_sectPr()  # a template without one still gets a page setup
+
+    def _pin_letterhead_direction(self) -> None:
+        """The letterhead's header and footer art keeps the direction it was drawn in: each of
+        its paragraphs and runs states the direction it inherits now, before reportkit turns the
+        styles and defaults it inherits from right to left (and takes w:rtl out of them)."""
+        from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+        styles = self.word.styles.element
+        by_id, default_style = {}, None
+        for style in styles.findall(x.qn("w:style")):
+            by_id[style.get(x.qn("w:styleId"))] = style
+            if style.get(x.qn("w:type")) == "paragraph" and x.is_on_attr(style, "default"):
+                default_style = style.get(x.qn("w:styleId"))
+        defaults = styles.find(x.qn("w:docDefaults"))
+
+        def inherited(style_id: str | None, props: str, tag: str) -> bool:
+            seen = set()
+            style_id = style_id or default_style
+            while style_id in by_id and style_id not in seen:
+                seen.add(style_id)
+                element = by_id[style_id].find(f"{x.qn(f'w:{props}')}/{x.qn(f'w:{tag}')}")
+                if element is not None:
+                    return x.is_on(element)
+                based = by_id[style_id].find(x.qn("w:basedOn"))
+                style_id = based.get(x.qn("w:val")) if based is not None else None
+            default = f"{props}Default"
+            element = None
+            if defaults is not None:
+                element = defaults.find(
+                    f"{x.qn(f'w:{default}')}/{x.qn(f'w:{props}')}/{x.qn(f'w:{tag}')}"
+                )
+            return element is not None and x.is_on(element)
+
+        for rel in self.word.part.rels.values():
+            if rel.reltype not in (RT.HEADER, RT.FOOTER) or rel.is_external:
+                continue
+            for p in rel.target_part.element.iter(x.qn("w:p")):
+                ppr = p.get_or_add_pPr()
+                style = ppr.find(x.qn("w:pStyle"))
+                style_id = style.get(x.qn("w:val")) if style is not None else None
+                if ppr.find(x.qn("w:bidi")) is None:
+                    x.paragraph_direction(ppr, inherited(style_id, "pPr", "bidi"), explicit=True)
+                for r in p.iter(x.qn("w:r")):
+                    rpr = r.find(x.qn("w:rPr"))
+                    if rpr is not None and rpr.find(x.qn("w:rtl")) is not None:
+                        continue
+                    if inherited(style_id, "rPr", "rtl"):
+                        x.run_direction(r.get_or_add_rPr(), True)
+
+    def _drop_stale_parts(self) -> None:
+        """Parts of the template that would contradict the new document: Word 2010 reads its
+        styles from stylesWithEffects.xml when present (the fixes below would not reach it), and
+        the template's thumbnail shows the template's first page."""
+        from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+        for rels, kinds in (
+            (self.word.part.rels, {_STYLES_WITH_EFFECTS}),
+            (self.word.part.package.rels, {RT.THUMBNAIL}),
+        ):
+            for rid in [rid for rid, rel in rels.items() if rel.reltype in kinds]:
+                del rels[rid]
 
     def _defaults(self) -> None:
         styles = self.word.styles.element
@@ -125,176 +245,232 @@ class _Writer:
             styles.insert(0, defaults)
         rpr_default = x.child(defaults, "rPrDefault", ["rPrDefault", "pPrDefault"])
         rpr = x.child(rpr_default, "rPr", ["rPr"])
-        self._run_props(rpr, rtl=False, size=24)
+        if self.own or rpr.find(x.qn("w:sz")) is None:
+            x.size(rpr, 24)
+        self._fonts_and_language(rpr)
+        x.run_direction(rpr, False)  # direction is each run's own, never a default
+        x.complex_script_like_latin(rpr)
         ppr_default = x.child(defaults, "pPrDefault", ["rPrDefault", "pPrDefault"])
         ppr = x.child(ppr_default, "pPr", ["pPr"])
         x.paragraph_direction(ppr, self.rtl)
         settings = self.word.settings.element
         x.child(settings, "themeFontLang", x.SETTINGS, val=self.latin_lang, bidi=self.bidi_lang)
 
-    def _run_props(
-        self, rpr, *, rtl: bool, size: int | None = None, bold: bool | None = None
-    ) -> None:
+    def _fonts_and_language(self, rpr) -> None:
         x.fonts(rpr, LATIN_FAMILY, ARABIC_FAMILY)
-        if bold is not None:
-            x.bold(rpr, bold)
-        if size:
-            x.size(rpr, size)
-        x.run_direction(rpr, rtl)
         x.language(rpr, self.latin_lang, self.bidi_lang)
 
     def _styles(self) -> None:
         from docx.enum.style import WD_STYLE_TYPE
 
         styles = self.word.styles
-        for style_id, (name, kind, based_on, size, bold, align, before, after) in STYLES.items():
-            style = self._style(style_id)
-            if style is None:
+        by_id, by_name = {}, {}
+        for element in styles.element.findall(x.qn("w:style")):
+            if element.get(x.qn("w:type")) == "paragraph":
+                by_id.setdefault(element.get(x.qn("w:styleId")), element)
+                name = element.find(x.qn("w:name"))
+                if name is not None:
+                    by_name.setdefault(name.get(x.qn("w:val"), "").lower(), element)
+        normal = by_id.get("Normal")
+        if normal is None:
+            normal = by_name.get("normal")
+        for style_id, (name, size, bold, align, before, after) in STYLES.items():
+            element = by_id.get(style_id)
+            if element is None:
+                element = by_name.get(name.lower())
+            added = element is None
+            if added:
                 style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-                style.element.set(x.qn("w:styleId"), style_id)
-                if based_on:
-                    style.base_style = (
-                        styles[based_on] if based_on != "Normal" else styles["Normal"]
-                    )
-            style.hidden = False
-            style.quick_style = True
-            ppr = style.element.get_or_add_pPr()
+                element = style.element
+                element.set(x.qn("w:styleId"), style_id)
+                if normal is not None and style_id != "Normal":
+                    x.child(element, "basedOn", x.STYLE, val=normal.get(x.qn("w:styleId")))
+                if style_id == "Normal":
+                    normal = element
+                x.child(element, "qFormat", x.STYLE)
+            self.style_ids[style_id] = element.get(x.qn("w:styleId"))
+            for tag in ("hidden", "semiHidden"):
+                x.remove(element, tag)
+            ppr = element.get_or_add_pPr()
+            rpr = element.get_or_add_rPr()
             x.paragraph_direction(ppr, self.rtl)
-            x.alignment(ppr, align)
-            x.spacing(
-                ppr, before, after, 300 if kind == "paragraph" and style_id != "Title" else None
-            )
-            rpr = style.element.get_or_add_rPr()
-            for tag in ("spacing", "kern"):  # letter spacing pulls joined Arabic letters apart
-                x.remove(rpr, tag)
-            self._run_props(rpr, rtl=self.rtl, size=size, bold=bold)
-            if style_id in ("Title", "Heading1", "RKOrganizer"):
-                x.color(rpr, NAVY)
+            if self.own or added:  # reportkit's look; a letterhead's own styles keep theirs
+                x.alignment(ppr, align)
+                x.spacing(ppr, before, after, None if style_id == "Title" else 300)
+                for tag in ("spacing", "kern"):  # letter spacing pulls joined letters apart
+                    x.remove(rpr, tag)
+                x.size(rpr, size)
+                x.bold(rpr, bold)
+                if style_id in ("Title", "Heading1", "RKOrganizer"):
+                    x.color(rpr, NAVY)
+            self._fonts_and_language(rpr)
+            x.run_direction(rpr, False)
+            x.complex_script_like_latin(rpr)
             if style_id == "Heading1":
                 x.keep_with_next(ppr)
                 x.outline_level(ppr, 0)
-        # The default template's styles name theme fonts (w:asciiTheme, w:cstheme…), which
-        # override the explicit fonts; Word's Arabic would fall back to the theme's empty slot.
+        # Theme fonts (w:asciiTheme, w:cstheme…) override explicit fonts wherever they stand; the
+        # template's own styles name them, and Word's Arabic would take the theme's empty slot.
         for rfonts in styles.element.iter(x.qn("w:rFonts")):
-            for theme in ("asciiTheme", "hAnsiTheme", "cstheme", "eastAsiaTheme"):
+            for theme in _THEME_ATTRS:
                 rfonts.attrib.pop(x.qn(f"w:{theme}"), None)
-
-    def _style(self, style_id: str):
-        return next((s for s in self.word.styles if s.style_id == style_id), None)
 
     def _theme(self) -> None:
         from docx.opc.constants import RELATIONSHIP_TYPE as RT
         from lxml import etree
 
+        a = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
         for rel in self.word.part.rels.values():
-            if rel.reltype == RT.THEME and not rel.is_external:
-                part = rel.target_part
-                root = etree.fromstring(part.blob)
-                a = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
-                for font in ("majorFont", "minorFont"):
-                    for scheme in root.iter(f"{a}{font}"):
-                        cs = scheme.find(f"{a}cs")
-                        if cs is not None:
-                            cs.set("typeface", ARABIC_FAMILY)
-                        latin = scheme.find(f"{a}latin")
-                        if latin is not None:
-                            latin.set("typeface", LATIN_FAMILY)
-                part._blob = etree.tostring(
-                    root, xml_declaration=True, encoding="UTF-8", standalone=True
-                )
+            if rel.reltype != RT.THEME or rel.is_external:
+                continue
+            part = rel.target_part
+            root = etree.fromstring(part.blob)
+            for font in ("majorFont", "minorFont"):
+                for scheme in root.iter(f"{a}{font}"):
+                    for tag, family in (("cs", ARABIC_FAMILY), ("latin", LATIN_FAMILY)):
+                        element = scheme.find(f"{a}{tag}")
+                        if element is not None:
+                            element.set("typeface", family)
+                    # Word takes the script's own entry when the language is Arabic
+                    for element in scheme.findall(f"{a}font[@script='Arab']"):
+                        element.set("typeface", ARABIC_FAMILY)
+            part._blob = etree.tostring(
+                root, xml_declaration=True, encoding="UTF-8", standalone=True
+            )
 
     def _numbering(self) -> None:
+        """Real Word lists: one definition per kind and direction, one list (w:num) per kind and
+        language, so that each column of a bilingual document counts from 1."""
         numbering = self.word.part.numbering_part.element
-        taken = [
+        abstracts = [
             int(n.get(x.qn("w:abstractNumId"))) for n in numbering.findall(x.qn("w:abstractNum"))
         ]
         nums = [int(n.get(x.qn("w:numId"))) for n in numbering.findall(x.qn("w:num"))]
-        next_abstract = max(taken, default=0) + 1
+        next_abstract = max(abstracts, default=0) + 1
         next_num = max(nums, default=0) + 1
-        self.num_ids = {}
-        for kind, fmt, text in (
-            ("numbered", self._number_format(), "%1."),
-            ("bullet", "bullet", "•"),
-        ):
-            abstract = x.OxmlElement("w:abstractNum")
-            abstract.set(x.qn("w:abstractNumId"), str(next_abstract))
-            x.child(abstract, "multiLevelType", ["multiLevelType", "lvl"], val="singleLevel")
-            lvl = x.OxmlElement("w:lvl")
-            lvl.set(x.qn("w:ilvl"), "0")
-            abstract.append(lvl)
-            order = ["start", "numFmt", "lvlText", "lvlJc", "pPr", "rPr"]
-            x.child(lvl, "start", order, val="1")
-            x.child(lvl, "numFmt", order, val=fmt)
-            x.child(lvl, "lvlText", order, val=text)
-            x.child(lvl, "lvlJc", order, val="left")
-            ppr = x.child(lvl, "pPr", order)
-            x.paragraph_direction(ppr, self.rtl)
-            x.indent(ppr, 567, 567)
-            rpr = x.child(lvl, "rPr", order)
-            self._run_props(rpr, rtl=self.rtl, bold=kind == "numbered")
-            if kind == "numbered":
-                x.color(rpr, NAVY)
-            # abstractNum definitions come before every w:num in numbering.xml
-            first_num = numbering.find(x.qn("w:num"))
-            if first_num is not None:
-                first_num.addprevious(abstract)
-            else:
-                numbering.append(abstract)
-            num = x.OxmlElement("w:num")
-            num.set(x.qn("w:numId"), str(next_num))
-            x.child(num, "abstractNumId", ["abstractNumId"], val=str(next_abstract))
-            numbering.append(num)
-            self.num_ids[kind] = next_num
-            next_abstract += 1
-            next_num += 1
+        definitions: dict[tuple[str, bool], int] = {}
+        for i, lang in enumerate(self.doc.languages):
+            rtl = direction(lang) == "rtl"
+            for kind in ("numbered", "bullet"):
+                if (kind, rtl) not in definitions:
+                    abstract = self._list_definition(next_abstract, kind, rtl)
+                    x.child_before(numbering, abstract, ("num", "numIdMacAtCleanup"))
+                    definitions[(kind, rtl)] = next_abstract
+                    next_abstract += 1
+                num = x.OxmlElement("w:num")
+                num.set(x.qn("w:numId"), str(next_num))
+                x.child(num, "abstractNumId", ["abstractNumId"], val=str(definitions[(kind, rtl)]))
+                x.child_before(numbering, num, ("numIdMacAtCleanup",))
+                self.num_ids[(kind, i)] = next_num
+                next_num += 1
 
-    def _number_format(self) -> str:
-        return "hindiNumbers" if self.doc.options.get("digits") == "arabic-indic" else "decimal"
+    def _list_definition(self, number: int, kind: str, rtl: bool):
+        abstract = x.OxmlElement("w:abstractNum")
+        abstract.set(x.qn("w:abstractNumId"), str(number))
+        x.child(abstract, "multiLevelType", ["multiLevelType", "lvl"], val="singleLevel")
+        lvl = x.OxmlElement("w:lvl")
+        lvl.set(x.qn("w:ilvl"), "0")
+        abstract.append(lvl)
+        order = ["start", "numFmt", "lvlText", "lvlJc", "pPr", "rPr"]
+        numbered = kind == "numbered"
+        x.child(lvl, "start", order, val="1")
+        x.child(lvl, "numFmt", order, val=self._number_format(rtl) if numbered else "bullet")
+        x.child(lvl, "lvlText", order, val="%1." if numbered else "•")
+        # Word reads lvlJc "left" as the start side in a bidi paragraph, as it reads w:jc;
+        # LibreOffice reads it as the physical left: the number then grows from its anchor toward
+        # the right margin. Word's own list geometry (text at 720, number anchored 360 twips in
+        # from the margin) keeps a number of up to 360 twips inside the text area in both.
+        x.child(lvl, "lvlJc", order, val="left")
+        ppr = x.child(lvl, "pPr", order)
+        x.paragraph_direction(ppr, rtl, explicit=self.rtl)
+        x.indent(ppr, 720, 360)
+        rpr = x.child(lvl, "rPr", order)
+        self._run_props(rpr, rtl=rtl, bold=numbered)
+        if numbered:
+            x.color(rpr, NAVY)
+        return abstract
+
+    def _number_format(self, rtl: bool) -> str:
+        digits = self.doc.options.get("digits") or getattr(self.doc, "digits", "western")
+        if rtl and digits == "arabic-indic":
+            return "hindiNumbers"
+        return "decimal"
 
     def _section(self) -> None:
         from docx.shared import Mm
 
         section = self.word.sections[-1]
-        x.section_direction(section._sectPr, self.rtl)
-        self._header(section)
-        self._footer(section)
-        if section.page_width is None:
+        if section.page_width is None or section.page_height is None:
             section.page_width, section.page_height = Mm(210), Mm(297)
+        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+            if getattr(section, side) is None:
+                setattr(section, side, Mm(20))
+        x.section_direction(section._sectPr, self.rtl)
+        self.text_width = section.page_width - section.left_margin - section.right_margin
+        pairs = [(section.header, section.footer)]
+        if section.different_first_page_header_footer:
+            pairs.append((section.first_page_header, section.first_page_footer))
+        if self.word.settings.odd_and_even_pages_header_footer:
+            pairs.append((section.even_page_header, section.even_page_footer))
+        done: set[str] = set()  # a letterhead may use one header part for several kinds
+        for header, footer in pairs:
+            for story, fill in ((header, self._header), (footer, self._footer)):
+                new = story.is_linked_to_previous  # no definition yet: python-docx adds one
+                story.is_linked_to_previous = False
+                if story.part.partname in done:
+                    continue
+                done.add(story.part.partname)
+                if new:  # its placeholder paragraph would stand empty above our content
+                    _drop_empty_paragraphs(story._element)
+                fill(story)
 
-    def _header(self, section) -> None:
-        header = section.header
-        header.is_linked_to_previous = False
-        width = section.page_width - section.left_margin - section.right_margin
-        table = header.add_table(rows=1, cols=2, width=width)
+    def _header(self, header) -> None:
+        """The running header: organizer at the start side, reference at the end side, below
+        whatever art the letterhead's header holds."""
+        table = header.add_table(rows=1, cols=2, width=self.text_width)
         x.table_direction(table._tbl, self.rtl)
         x.table_borders(table._tbl)
         start, end = table.rows[0].cells
-        p = start.paragraphs[0]
         for i, span in enumerate(self.doc.running):
-            self._paragraph(p if i == 0 else start.add_paragraph(), span, size=18, align="start")
+            p = start.paragraphs[0] if i == 0 else start.add_paragraph()
+            self._paragraph(p, span, style="Header", size=18, align=self._side(span, "start"))
         if self.doc.reference:
+            span = self.doc.reference
             self._paragraph(
-                end.paragraphs[0], self.doc.reference, size=18, align="end", base_rtl=self.rtl
+                end.paragraphs[0], span, style="Header", size=18, align="end", base_rtl=self.rtl
             )
+        self._spacer(header, "Header")
 
-    def _footer(self, section) -> None:
-        footer = section.footer
-        footer.is_linked_to_previous = False
-        p = footer.add_paragraph()
+    def _footer(self, footer) -> None:
+        p = self._add_p(footer, "Footer")
         ppr = p._p.get_or_add_pPr()
-        x.paragraph_direction(ppr, self.rtl)
+        x.paragraph_direction(ppr, self.rtl, explicit=True)
         x.alignment(ppr, "center")
         for n, span in enumerate(self.doc.page_label):
             if n:
-                self._runs(p, Span("   —   ", span.lang), size=18)
-            template = span.text
-            for piece in _split_fields(template):
+                self._runs(p, Span("   —   ", span.lang), size=18, rtl=self.rtl)
+            for piece in _split_fields(span.text):
                 if piece in ("{page}", "{pages}"):
                     instruction = "PAGE" if piece == "{page}" else "NUMPAGES"
                     run = x.simple_field(p, instruction, "1")
                     self._run_props(run.get_or_add_rPr(), rtl=span.dir == "rtl", size=18)
                 elif piece:
                     self._runs(p, Span(piece, span.lang), size=18)
+
+    def _side(self, span: Span, side: str) -> str:
+        """The alignment that puts a paragraph of `span`'s direction on the document's `side`."""
+        if (span.dir == "rtl") == self.rtl:
+            return side
+        return "end" if side == "start" else "start"
+
+    def _spacer(self, container, style: str) -> None:
+        """A closing empty paragraph (Word ends every story with one) of almost no height."""
+        p = self._add_p(container, style)
+        ppr = p._p.get_or_add_pPr()
+        x.paragraph_direction(ppr, self.rtl, explicit=True)
+        x.spacing(ppr, 0, 0, 240)
+        mark = x.child(ppr, "rPr", x.P_PR)
+        x.size(mark, 2)
 
     def _properties(self) -> None:
         props = self.word.core_properties
@@ -307,54 +483,82 @@ class _Writer:
         props.comments = _fit(meta.reference)
         props.category = "Conference report"
         props.last_modified_by = "reportkit"
+        props.revision = 1
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        props.created = props.modified = now
 
     # --- content ------------------------------------------------------------------------------
+
+    def _add_p(self, container, style: str):
+        p = container.add_paragraph()
+        x.child(p._p.get_or_add_pPr(), "pStyle", x.P_PR, val=self.style_ids[style])
+        return p
 
     def _title_block(self) -> None:
         title = self.doc.title
         if title.organizer:
             for span in title.organizer:
-                self._paragraph(self.word.add_paragraph(style=self._style("RKOrganizer")), span)
+                self._paragraph(self._add_p(self.word, "RKOrganizer"), span)
         for span in title.title:
-            self._paragraph(self.word.add_paragraph(style=self._style("Title")), span)
-        if title.fields:
-            n = len(self.doc.languages)
-            from docx.shared import Mm
+            self._paragraph(self._add_p(self.word, "Title"), span)
+        if not title.fields:
+            return
+        from docx.shared import Mm
 
-            table = self.word.add_table(rows=len(title.fields), cols=2 * n)
-            x.table_direction(table._tbl, self.rtl)
-            x.table_borders(table._tbl)
-            section = self.word.sections[-1]
-            width = (section.page_width - section.left_margin - section.right_margin) // n
-            label_width = Mm(32)
-            for row, field in zip(table.rows, title.fields, strict=True):
-                for i in range(n):
-                    label, value = row.cells[2 * i], row.cells[2 * i + 1]
-                    label.width, value.width = label_width, width - label_width
-                    self._paragraph(
-                        label.paragraphs[0], field.label[i], style="RKField", bold=True, color=NAVY
-                    )
-                    self._paragraph(value.paragraphs[0], field.value[i], style="RKField")
-            self.word.add_paragraph()
+        languages = self.doc.languages
+        n = len(languages)
+        table = self.word.add_table(rows=len(title.fields), cols=2 * n)
+        x.table_direction(table._tbl, self.rtl)
+        x.table_borders(table._tbl)
+        half = self.text_width // n
+        label_width = min(Mm(32), half // 3)
+        # A table lays its cells out in the document's direction; a pair in the other direction
+        # puts its value first, so that its label still reads before it.
+        order = [
+            (2 * i, 2 * i + 1) if (direction(lang) == "rtl") == self.rtl else (2 * i + 1, 2 * i)
+            for i, lang in enumerate(languages)
+        ]
+        for label_at, value_at in order:
+            table.columns[label_at].width = label_width
+            table.columns[value_at].width = half - label_width
+        for row, field in zip(table.rows, title.fields, strict=True):
+            for i, (label_at, value_at) in enumerate(order):
+                column_rtl = direction(languages[i]) == "rtl"
+                label, value = row.cells[label_at], row.cells[value_at]
+                label.width, value.width = label_width, half - label_width
+                self._paragraph(
+                    label.paragraphs[0],
+                    field.label[i],
+                    style="RKField",
+                    bold=True,
+                    color=NAVY,
+                    base_rtl=column_rtl,
+                )
+                self._paragraph(
+                    value.paragraphs[0], field.value[i], style="RKField", base_rtl=column_rtl
+                )
+        spacer = self._add_p(self.word, "Normal")
+        x.paragraph_direction(spacer._p.get_or_add_pPr(), self.rtl, explicit=True)
 
-    def _block(self, block, i: int, container) -> None:
+    def _block(self, block, i: int, container, align: str = "both") -> None:
         if isinstance(block, Heading):
-            self._paragraph(container.add_paragraph(style=self._style("Heading1")), block.texts[i])
+            self._paragraph(self._add_p(container, "Heading1"), block.texts[i])
         elif isinstance(block, Paragraph):
-            self._paragraph(container.add_paragraph(style=self._style("Normal")), block.texts[i])
+            self._paragraph(self._add_p(container, "Normal"), block.texts[i], align=align)
         elif isinstance(block, ItemList):
-            num_id = self.num_ids["numbered" if block.numbered else "bullet"]
+            num_id = self.num_ids[("numbered" if block.numbered else "bullet", i)]
             for item in block.items:
-                p = container.add_paragraph(style=self._style("ListParagraph"))
+                p = self._add_p(container, "ListParagraph")
                 span = item.texts[i]
                 ppr = p._p.get_or_add_pPr()
                 x.numbering(ppr, num_id)
-                x.paragraph_direction(ppr, span.dir == "rtl")
-                x.alignment(ppr, "both")
+                rtl = span.dir == "rtl"
+                x.paragraph_direction(ppr, rtl, explicit=self.rtl)
+                x.alignment(ppr, align)
                 if item.category:
-                    self._runs(p, item.category[i], bold=True)
-                    self._runs(p, Span(" — ", span.lang))
-                self._runs(p, span)
+                    self._runs(p, item.category[i], bold=True, rtl=rtl)
+                    self._runs(p, Span(" — ", span.lang), rtl=rtl)
+                self._runs(p, span, rtl=rtl)
 
     def _pairs(self) -> None:
         rows = self.doc.blocks
@@ -366,8 +570,11 @@ class _Writer:
                 x.cant_split_row(row._tr)
             for i, cell in enumerate(row.cells):
                 first = cell.paragraphs[0]
-                self._block(block, i, cell)
+                # Half-page columns: justifying them opens wide gaps (and, in LibreOffice, long
+                # kashidas), so each column is set flush to its own start side.
+                self._block(block, i, cell, align="start")
                 first._p.getparent().remove(first._p)
+        self._spacer(self.word, "Normal")
 
     def _paragraph(
         self,
@@ -381,14 +588,24 @@ class _Writer:
         color: str | None = None,
         base_rtl: bool | None = None,
     ) -> None:
-        if style:
-            p.style = self._style(style)
         ppr = p._p.get_or_add_pPr()
+        if style:
+            x.child(ppr, "pStyle", x.P_PR, val=self.style_ids[style])
         rtl = span.dir == "rtl" if base_rtl is None else base_rtl
-        x.paragraph_direction(ppr, rtl)
+        x.paragraph_direction(ppr, rtl, explicit=self.rtl)
         if align:
             x.alignment(ppr, align)
         self._runs(p, span, bold=bold, size=size, color=color, rtl=rtl)
+
+    def _run_props(
+        self, rpr, *, rtl: bool, size: int | None = None, bold: bool | None = None
+    ) -> None:
+        self._fonts_and_language(rpr)
+        if bold is not None:
+            x.bold(rpr, bold)
+        if size:
+            x.size(rpr, size)
+        x.run_direction(rpr, rtl)
 
     def _runs(
         self,
@@ -414,8 +631,17 @@ class _Writer:
             x.color(rpr, "AA3333")
 
 
+def _drop_empty_paragraphs(story) -> None:
+    """Remove paragraphs that hold nothing (a new header's placeholder), keep the letterhead's."""
+    ppr = x.qn("w:pPr")
+    for p in story.findall(x.qn("w:p")):
+        if all(element.tag == ppr for element in p):
+            story.remove(p)
+
+
 def _fit(text: str, limit: int = 255) -> str:
     """Core properties hold at most 255 characters (python-docx enforces what Word expects)."""
+    text = x.xml_text(text)
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
@@ -426,21 +652,38 @@ def _split_fields(template: str) -> list[str]:
 
 
 def _embed(word, document: Document) -> None:
+    """Embed the faces the document shows. The Arabic faces go in whole (they are small, and a
+    reader who types a new word in the file gets every letter); the Latin faces, large, are
+    subset to the text when the document has Latin text at all."""
     from .docx_fonts import FontFace, embed_fonts
 
-    texts = [s.text for s in document.spans()]
-    texts += [s.text for s in document.page_label + document.running]
-    texts += [s.text for s in document.notice or ()]
-    if document.reference:
-        texts.append(document.reference.text)
-    text = "\n".join(texts) + "0123456789—†•"
-    faces = [
-        FontFace(ARABIC_FAMILY, "regular", font_path(ARABIC_FAMILY, "regular")),
-        FontFace(ARABIC_FAMILY, "bold", font_path(ARABIC_FAMILY, "bold")),
-    ]
-    if any(unicodedata.bidirectional(ch) == "L" for ch in text):
-        faces += [
-            FontFace(LATIN_FAMILY, "regular", font_path(LATIN_FAMILY, "regular")),
-            FontFace(LATIN_FAMILY, "bold", font_path(LATIN_FAMILY, "bold")),
-        ]
-    embed_fonts(word, faces, text)
+    spans = [*document.spans(), *page_labels(document), *document.running]
+    spans += [*(document.notice or ()), *([document.reference] if document.reference else [])]
+    arabic_runs, latin_runs = [], []
+    for span in spans:
+        for text, rtl in script_runs(span.text, span.dir == "rtl"):
+            (arabic_runs if rtl else latin_runs).append(text)
+    if any(span.machine for span in spans):
+        latin_runs.append("†")  # the machine-translation mark is a left-to-right run
+    if any(unicodedata.bidirectional(ch) in ("R", "AL") for t in latin_runs for ch in t):
+        arabic_runs += latin_runs  # an Arabic letter outside an Arabic run still takes its font
+    if arabic_runs:
+        embed_fonts(
+            word,
+            [
+                FontFace(ARABIC_FAMILY, style, font_path(ARABIC_FAMILY, style))
+                for style in ("regular", "bold")
+            ],
+            "",
+            subset=False,
+        )
+    latin_text = "".join(latin_runs)
+    if any(not ch.isspace() for ch in latin_text):
+        embed_fonts(
+            word,
+            [
+                FontFace(LATIN_FAMILY, style, font_path(LATIN_FAMILY, style))
+                for style in ("regular", "bold")
+            ],
+            latin_text + "0123456789—†•",
+        )

@@ -65,6 +65,25 @@ def child(parent, tag: str, order: list[str], **attrs: str):
     return element
 
 
+def child_before(parent, element, later: tuple[str, ...]) -> None:
+    """Put `element` in `parent` before the first child the schema puts after it."""
+    for sibling in parent:
+        if sibling.tag.rsplit("}", 1)[-1] in later:
+            sibling.addprevious(element)
+            return
+    parent.append(element)
+
+
+def is_on(element) -> bool:
+    """An on/off property element (`<w:b/>`, `<w:bidi w:val="0"/>`) read as Word reads it."""
+    return element.get(qn("w:val"), "1") not in ("0", "false", "off")
+
+
+def is_on_attr(element, name: str) -> bool:
+    """An on/off attribute (`w:default="1"`)."""
+    return element.get(qn(f"w:{name}"), "0") in ("1", "true", "on")
+
+
 def remove(parent, tag: str) -> None:
     for element in parent.findall(qn(f"w:{tag}")):
         parent.remove(element)
@@ -81,10 +100,15 @@ def r_pr(r):
 # --- paragraphs -----------------------------------------------------------------------------
 
 
-def paragraph_direction(ppr, rtl: bool) -> None:
-    """`w:bidi`: the paragraph's base direction is right to left (start on the right)."""
+def paragraph_direction(ppr, rtl: bool, *, explicit: bool = False) -> None:
+    """`w:bidi`: the paragraph's base direction is right to left (start on the right).
+
+    A left-to-right paragraph gets `w:bidi w:val="0"` when `explicit`: its style or the document
+    defaults are right to left, and a bare absence would inherit that."""
     if rtl:
-        child(ppr, "bidi", P_PR)
+        child(ppr, "bidi", P_PR).attrib.pop(qn("w:val"), None)
+    elif explicit:
+        child(ppr, "bidi", P_PR, val="0")
     else:
         remove(ppr, "bidi")
 
@@ -148,6 +172,19 @@ def bold(rpr, on: bool = True) -> None:
 def italic(rpr) -> None:
     child(rpr, "i", R_PR)
     child(rpr, "iCs", R_PR)
+
+
+def complex_script_like_latin(rpr) -> None:
+    """Give right-to-left text the size, weight and slant set for Latin text where only the
+    Latin property is set: Word formats an Arabic run by w:szCs, w:bCs and w:iCs alone."""
+    sz = rpr.find(qn("w:sz"))
+    if sz is not None and rpr.find(qn("w:szCs")) is None:
+        child(rpr, "szCs", R_PR, val=sz.get(qn("w:val")))
+    for latin, cs in (("b", "bCs"), ("i", "iCs")):
+        element = rpr.find(qn(f"w:{latin}"))
+        if element is not None and rpr.find(qn(f"w:{cs}")) is None:
+            value = element.get(qn("w:val"))
+            child(rpr, cs, R_PR, **({"val": value} if value is not None else {}))
 
 
 def color(rpr, hex_rgb: str) -> None:
