@@ -19,6 +19,7 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
+from ..conventions import digits
 from ..document import Document, Heading, ItemList, Paragraph, Span
 from ..errors import UsageError
 from ..languages import direction
@@ -27,6 +28,7 @@ from . import ooxml as x
 
 DEFAULT_TEMPLATE = "reference.docx"
 NAVY = "1A3A5C"
+MARKING_RED = "AA0000"
 BIDI_LANG = {"ar": "ar-SA", "he": "he-IL", "fa": "fa-IR", "ur": "ur-PK"}
 LATIN_LANG = {"en": "en-GB", "fr": "fr-FR"}
 
@@ -141,6 +143,9 @@ class _Writer:
         self.rtl = document.dir == "rtl"
         arabic = next((lang for lang in document.languages if lang in BIDI_LANG), "ar")
         self.bidi_lang = BIDI_LANG.get(arabic, "ar-SA")
+        locale = str(document.options.get("locale") or "")
+        if locale.lower().startswith(f"{arabic}-"):
+            self.bidi_lang = locale  # the office's own variant: ar-MA, ar-EG…
         latin = next((lang for lang in document.languages if direction(lang) == "ltr"), "en")
         self.latin_lang = LATIN_LANG.get(latin, latin)
         self.style_ids: dict[str, str] = {}
@@ -168,6 +173,55 @@ class _Writer:
         else:
             for block in self.doc.blocks:
                 self._block(block, 0, self.word)
+        if self.doc.verification:
+            self._verification()
+
+    def _verification(self) -> None:
+        """The last page's verification block: the QR code of the reference and the record's
+        SHA-256 beside the same in words, in each language of the document."""
+        from docx.shared import Mm
+
+        from ..archive import verification_qr_png
+        from ..labels import label
+
+        v = self.doc.verification
+        self._spacer(self.word, "Normal")
+        table = self.word.add_table(rows=1, cols=2)
+        x.table_direction(table._tbl, self.rtl)
+        x.table_borders(table._tbl, outside=True, color_hex=NAVY)
+        x.cant_split_row(table.rows[0]._tr)
+        qr_cell, text_cell = table.rows[0].cells
+        qr_cell.width, text_cell.width = Mm(34), self.text_width - Mm(34)
+        x.paragraph_direction(qr_cell.paragraphs[0]._p.get_or_add_pPr(), self.rtl, explicit=True)
+        run = qr_cell.paragraphs[0].add_run()
+        run.add_picture(io.BytesIO(verification_qr_png(v.reference, v.sha256)), width=Mm(30))
+        first = True
+        for i, lang in enumerate(self.doc.languages):
+            rtl = direction(lang) == "rtl"
+            p = text_cell.paragraphs[0] if first else text_cell.add_paragraph()
+            first = False
+            self._paragraph(p, v.heading[i], style="RKField", bold=True, color=NAVY, base_rtl=rtl)
+            if v.reference and self.doc.reference:
+                p = text_cell.add_paragraph()
+                self._paragraph(
+                    p,
+                    Span(label(lang, "reference") + ": ", lang),
+                    style="RKField",
+                    bold=True,
+                    base_rtl=rtl,
+                )
+                self._runs(p, self.doc.reference, size=18, rtl=rtl)
+            p = text_cell.add_paragraph()
+            self._paragraph(
+                p,
+                Span(v.fingerprint_label[i].text + ": ", lang),
+                style="RKField",
+                bold=True,
+                base_rtl=rtl,
+            )
+            self._runs(p, Span(v.sha256, "en"), size=14, rtl=False)
+            p = text_cell.add_paragraph()
+            self._paragraph(p, v.hint[i], style="RKField", size=16, base_rtl=rtl)
 
     def _clear_body(self) -> None:
         body = self.word.element.body
@@ -426,7 +480,25 @@ class _Writer:
 
     def _header(self, header) -> None:
         """The running header: organizer at the start side, reference at the end side, below
-        whatever art the letterhead's header holds."""
+        whatever art the letterhead's header holds; the marking band and the draft watermark,
+        which Word draws from the header on every page."""
+        if self.doc.marking:
+            p = self._add_p(header, "Header")
+            self._paragraph(
+                p,
+                self.doc.marking,
+                style="Header",
+                bold=True,
+                size=24,
+                align="center",
+                color=MARKING_RED,
+            )
+            x.box_border(p._p.get_or_add_pPr(), MARKING_RED)
+        if self.doc.draft:
+            p = self._add_p(header, "Header")
+            x.paragraph_direction(p._p.get_or_add_pPr(), self.rtl, explicit=True)
+            text = " · ".join(span.text for span in self.doc.draft)
+            p._p.append(x.watermark_run(text, ARABIC_FAMILY if self.rtl else LATIN_FAMILY))
         table = header.add_table(rows=1, cols=2, width=self.text_width)
         x.table_direction(table._tbl, self.rtl)
         x.table_borders(table._tbl)
@@ -442,20 +514,33 @@ class _Writer:
         self._spacer(header, "Header")
 
     def _footer(self, footer) -> None:
-        p = self._add_p(footer, "Footer")
+        """ "Page X of Y" as PAGE and NUMPAGES fields; a bilingual handout gets one cell per
+        language, so that each label keeps its own direction."""
+        if not self.doc.bilingual:
+            self._page_label(self._add_p(footer, "Footer"), self.doc.page_label[0], self.rtl)
+            return
+        table = footer.add_table(rows=1, cols=len(self.doc.page_label), width=self.text_width)
+        x.table_direction(table._tbl, self.rtl)
+        x.table_borders(table._tbl)
+        for cell, span in zip(table.rows[0].cells, self.doc.page_label, strict=True):
+            self._page_label(cell.paragraphs[0], span, span.dir == "rtl", style=True)
+        self._spacer(footer, "Footer")
+
+    def _page_label(self, p, span: Span, rtl: bool, style: bool = False) -> None:
         ppr = p._p.get_or_add_pPr()
-        x.paragraph_direction(ppr, self.rtl, explicit=True)
+        if style:
+            x.child(ppr, "pStyle", x.P_PR, val=self.style_ids["Footer"])
+        x.paragraph_direction(ppr, rtl, explicit=True)
         x.alignment(ppr, "center")
-        for n, span in enumerate(self.doc.page_label):
-            if n:
-                self._runs(p, Span("   —   ", span.lang), size=18, rtl=self.rtl)
-            for piece in _split_fields(span.text):
-                if piece in ("{page}", "{pages}"):
-                    instruction = "PAGE" if piece == "{page}" else "NUMPAGES"
-                    run = x.simple_field(p, instruction, "1")
-                    self._run_props(run.get_or_add_rPr(), rtl=span.dir == "rtl", size=18)
-                elif piece:
-                    self._runs(p, Span(piece, span.lang), size=18)
+        # The cached result Word shows until it recomputes the field, in the office's digits.
+        first = digits("1", self.doc.digits) if span.lang == "ar" else "1"
+        for piece in _split_fields(span.text):
+            if piece in ("{page}", "{pages}"):
+                instruction = "PAGE" if piece == "{page}" else "NUMPAGES"
+                run = x.simple_field(p, instruction, first)
+                self._run_props(run.get_or_add_rPr(), rtl=span.dir == "rtl", size=18)
+            elif piece:
+                self._runs(p, Span(piece, span.lang), size=18)
 
     def _side(self, span: Span, side: str) -> str:
         """The alignment that puts a paragraph of `span`'s direction on the document's `side`."""

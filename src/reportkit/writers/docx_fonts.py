@@ -27,7 +27,6 @@ from docx.opc.packuri import PackURI
 from docx.opc.part import Part, XmlPart
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, nsmap, qn
-from fontTools import subset as ft_subset
 from fontTools.ttLib import TTFont
 from lxml import etree
 
@@ -179,6 +178,8 @@ def _subset(data: bytes, text: str) -> bytes:
     chars = set(text) | _ALWAYS_KEPT
     if any(low <= c <= high for c in chars for low, high in _ARABIC_BLOCKS):
         chars |= _ARABIC_KEPT
+    from fontTools import subset as ft_subset  # costs ~70 ms: only when a face is subset
+
     options = ft_subset.Options()
     options.layout_features = ["*"]  # init/medi/fina/isol, rlig, mark... all needed for Arabic
     options.name_IDs = ["*"]  # keep the family name the reader matches on

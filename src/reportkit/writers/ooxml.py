@@ -240,13 +240,18 @@ def table_direction(tbl, rtl: bool) -> None:
         remove(tbl_pr, "bidiVisual")
 
 
-def table_borders(tbl, *, inside_v: bool = False, sz: int = 4, color_hex: str = "BBBBBB") -> None:
+def table_borders(
+    tbl, *, inside_v: bool = False, outside: bool = False, sz: int = 4, color_hex: str = "BBBBBB"
+) -> None:
+    """No borders, but the vertical rule between columns (`inside_v`) or a frame (`outside`)."""
     borders = child(tbl.tblPr, "tblBorders", TBL_PR)
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
         remove(borders, edge)
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
         element = OxmlElement(f"w:{edge}")
-        visible = edge == "insideV" and inside_v
+        visible = (edge == "insideV" and inside_v) or (
+            outside and edge in ("top", "left", "bottom", "right")
+        )
         element.set(qn("w:val"), "single" if visible else "nil")
         if visible:
             element.set(qn("w:sz"), str(sz))
@@ -283,3 +288,51 @@ SETTINGS = (
     "doNotAutoCompressPictures forceUpgrade captions readModeInkLockDown smartTagType "
     "schemaLibrary shapeDefaults doNotEmbedSmartTags decimalSymbol listSeparator"
 ).split()
+
+
+def box_border(ppr, color_hex: str, sz: int = 12) -> None:
+    """`w:pBdr`: a frame around the paragraph (the classification marking's band)."""
+    borders = child(ppr, "pBdr", P_PR)
+    for edge in ("top", "left", "bottom", "right"):
+        remove(borders, edge)
+        element = OxmlElement(f"w:{edge}")
+        for name, value in (
+            ("val", "single"),
+            ("sz", str(sz)),
+            ("space", "2"),
+            ("color", color_hex),
+        ):
+            element.set(qn(f"w:{name}"), value)
+        borders.append(element)
+
+
+_VML = (
+    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+    'xmlns:w10="urn:schemas-microsoft-com:office:word"'
+)
+
+
+def watermark_run(text: str, font: str):
+    """A run holding Word's own text watermark (the VML WordArt shape that Design > Watermark
+    writes into the header): centred on the page, diagonal, light grey, behind the text."""
+    from xml.sax.saxutils import quoteattr
+
+    from docx.oxml import parse_xml
+
+    style = (
+        "position:absolute;margin-left:0;margin-top:0;width:468pt;height:117pt;rotation:315;"
+        "z-index:-251654144;mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
+        "mso-position-vertical:center;mso-position-vertical-relative:margin"
+    )
+    return parse_xml(
+        f"<w:r {_VML}><w:pict>"
+        '<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
+        'path="m@7,l@8,m@5,21600l@6,21600e"><v:path textpathok="t" o:connecttype="custom"/>'
+        '<v:textpath on="t" fitshape="t"/><o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>'
+        f'<v:shape id="PowerPlusWaterMarkObject1" o:spid="_x0000_s1025" type="#_x0000_t136" '
+        f'style="{style}" o:allowincell="f" fillcolor="#c0c0c0" stroked="f">'
+        '<v:fill opacity=".35"/>'
+        f'<v:textpath style="font-family:&quot;{font}&quot;;font-size:1pt" string={quoteattr(xml_text(text))}/>'
+        '<w10:wrap anchorx="margin" anchory="margin"/></v:shape></w:pict></w:r>'
+    )
