@@ -149,3 +149,35 @@ def test_pdfa_needs_the_weasyprint_engine(tmp_path):
     result = run_cli("export", "--pdfa", "--engine", "reportlab", "-o", str(tmp_path / "r.pdf"))
     assert result.returncode != 0 and b"--pdfa needs the WeasyPrint engine" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_renderer_starts_early_only_for_weasyprint_pdfs():
+    from reportkit.cli import _wants_weasyprint_pdf
+
+    assert _wants_weasyprint_pdf(["export"])
+    assert _wants_weasyprint_pdf(["export", "r.yaml", "-f", "docx", "--format=pdf"])
+    assert not _wants_weasyprint_pdf(["export", "-f", "docx", "-f", "html"])
+    assert not _wants_weasyprint_pdf(["export", "--engine", "reportlab"])
+    assert not _wants_weasyprint_pdf(["export", "--engine=reportlab", "-f", "pdf"])
+    assert not _wants_weasyprint_pdf(["export", "--help"])
+    assert not _wants_weasyprint_pdf(["validate", "r.yaml"])
+
+
+def test_a_failed_export_leaves_no_renderer_running(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("conference: {}\n", encoding="utf-8")
+    code = (
+        "import sys, subprocess\n"
+        "from reportkit import cli\n"
+        "from reportkit.writers import weasy\n"
+        "started = []\n"
+        "class Spy(weasy.Worker):\n"
+        "    def __init__(self):\n"
+        "        super().__init__(); started.append(self)\n"
+        "weasy.Worker = Spy\n"
+        f"sys.argv = ['reportkit', 'export', {str(bad)!r}, '-o', {str(tmp_path / 'x.pdf')!r}]\n"
+        "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+        "print(len(started), [w.proc.poll() is not None for w in started])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "1 [True]"

@@ -154,6 +154,14 @@ def export(
         from .export import export as do_export
         from .translate.options import TranslateOptions
 
+        global _early_worker
+        formats = [f.value for f in format]
+        worker, _early_worker = _early_worker, None
+        if worker is None and Format.pdf in format and engine is Engine.weasyprint:
+            from .writers.weasy import Worker
+
+            worker = Worker()  # WeasyPrint loads on the other core while the record is read
+
         options = ExportOptions(
             lang=lang,
             engine=engine.value,
@@ -168,8 +176,13 @@ def export(
             pdfa=pdfa,
             sign=sign,
             sign_password=os.environ.get("REPORTKIT_SIGN_PASSWORD", "").encode() or None,
+            pdf_worker=worker,
         )
-        written = do_export(record, [f.value for f in format], output, options)
+        try:
+            written = do_export(record, formats, output, options)
+        finally:
+            if worker is not None:
+                worker.close()
         for path in written.values():
             typer.echo(str(path))
 
@@ -324,8 +337,39 @@ def schema() -> None:
     typer.echo(json.dumps(Record.model_json_schema(by_alias=True), ensure_ascii=False, indent=2))
 
 
+_early_worker = None
+
+
+def _wants_weasyprint_pdf(argv: list[str]) -> bool:
+    """Does this command line export a PDF with WeasyPrint? (Read before Typer parses it, so the
+    renderer can start loading at once; a wrong guess costs only an idle process.)"""
+    if not argv or argv[0] != "export" or "--help" in argv:
+        return False
+    formats, engine = [], "weasyprint"
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if i + 1 < len(argv) else ""
+        if arg in ("-f", "--format"):
+            formats.append(value)
+        elif arg.startswith("--format="):
+            formats.append(arg.split("=", 1)[1])
+        elif arg == "--engine":
+            engine = value
+        elif arg.startswith("--engine="):
+            engine = arg.split("=", 1)[1]
+    return engine == "weasyprint" and (not formats or "pdf" in formats)
+
+
 def main() -> None:
-    app()
+    global _early_worker
+    if _wants_weasyprint_pdf(sys.argv[1:]):
+        from .writers.weasy import Worker
+
+        _early_worker = Worker()
+    try:
+        app()
+    finally:
+        if _early_worker is not None:  # the command never took it (bad options, an error)
+            _early_worker.close()
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ class ExportOptions:
     sign: Path | None = None  # a PKCS#12 file to sign the PDF with (PAdES)
     sign_password: bytes | None = None
     translate: object = None  # TranslateOptions for texts the record lacks; None: the defaults
+    pdf_worker: object = None  # a started weasy.Worker that renders the WeasyPrint PDF
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -110,8 +111,12 @@ def render(document: Document, fmt: str, options: ExportOptions) -> bytes:
             raise UsageError("--pdfa needs the WeasyPrint engine (--engine weasyprint)")
         from .archive import finish_archival
 
+        if name == "pdf" and options.pdf_worker is not None:
+            pdf = options.pdf_worker.render(document)
+        else:
+            pdf = writer(name)(document)
         # Every reportkit PDF carries its record (and a PDF/A one its archival metadata).
-        return finish_archival(writer(name)(document), document)
+        return finish_archival(pdf, document)
     if fmt == "docx":
         return writer("docx")(
             document, template=options.docx_template, embed_fonts=options.embed_fonts

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
-from ..document import Document
 from ..resources import is_resource, templates_dir
-from .html import render_html
+
+if TYPE_CHECKING:  # the worker process imports this module first: nothing heavy before WeasyPrint
+    from ..document import Document
 
 
 class ResourceRefused(Exception):
@@ -42,19 +44,78 @@ def _own_files_fetcher():
     return OwnFilesFetcher(allowed_protocols=("file",))
 
 
-def render(document: Document) -> bytes:
+def write_options(document: Document) -> dict:
+    """WeasyPrint's `write_pdf` options for this document (plain data: they cross to a worker)."""
+    if document.options.get("pdfa"):
+        from ..archive import pdfa_write_options
+
+        return pdfa_write_options(document)
+    return {}
+
+
+def html_to_pdf(html: str, options: dict) -> bytes:
+    """The one place WeasyPrint renders: reportkit's HTML, fetching only reportkit's files."""
     import weasyprint
 
-    from ..archive import pdfa_write_options
-
-    html = weasyprint.HTML(
-        string=render_html(document),
-        base_url=templates_dir().as_uri() + "/",
-        url_fetcher=_own_files_fetcher(),
-    )
-    options: dict = {}
-    if document.options.get("pdfa"):
-        options |= pdfa_write_options(document)
     out = io.BytesIO()
-    html.write_pdf(out, **options)
+    weasyprint.HTML(
+        string=html, base_url=templates_dir().as_uri() + "/", url_fetcher=_own_files_fetcher()
+    ).write_pdf(out, **options)
     return out.getvalue()
+
+
+def render(document: Document) -> bytes:
+    from .html import render_html
+
+    return html_to_pdf(render_html(document), write_options(document))
+
+
+class Worker:
+    """WeasyPrint in a process started before the record is even read.
+
+    Importing WeasyPrint takes about half a second of one core; the worker spends it while this
+    process reads, validates and lays out the report on the other. It then renders the HTML it is
+    sent with `html_to_pdf`, the same function as in-process rendering.
+    """
+
+    def __init__(self) -> None:
+        import subprocess
+        import sys
+
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "reportkit.writers.weasy"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    def render(self, document: Document) -> bytes:
+        import json
+
+        from .html import render_html
+
+        payload = json.dumps({"html": render_html(document), "options": write_options(document)})
+        out, err = self.proc.communicate(payload.encode("utf-8"))
+        if self.proc.returncode != 0:
+            last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+            raise RuntimeError(f"the PDF renderer failed: {last[0]}")
+        return out
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+def _serve() -> None:
+    import json
+    import sys
+
+    import weasyprint  # noqa: F401  (the point of the worker: import while the parent works)
+
+    payload = json.loads(sys.stdin.buffer.read())
+    sys.stdout.buffer.write(html_to_pdf(payload["html"], payload["options"]))
+
+
+if __name__ == "__main__":
+    _serve()
