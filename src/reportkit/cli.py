@@ -20,6 +20,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: starts faster than Rich's panels, reads well in any log
 )
 
 
@@ -253,7 +254,9 @@ def _stem(record: str) -> str:
 
 
 models_app = typer.Typer(
-    help="Offline translation models (Argos Translate packages).", no_args_is_help=True
+    help="Offline translation models (Argos Translate packages).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(models_app, name="models")
 
