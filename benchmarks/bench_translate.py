@@ -127,21 +127,22 @@ def main() -> None:
             f"reportkit batched engine, 1 thread ({calls} model call)       median {o:.3f}s  {sentences / o:8.1f} sentences/s  ({b / o:.1f}x faster)"
         )
 
+        export_en = [
+            REPORTKIT,
+            "export",
+            example,
+            "--lang",
+            "en",
+            "-f",
+            "html",
+            "-o",
+            str(tmp / "en.html"),
+        ]
+
         def fresh_export():
-            memory = tmp / "cache" / "reportkit"
-            for f in memory.glob("*"):
+            for f in (tmp / "cache" / "reportkit").glob("*"):
                 f.unlink()
-            return [
-                REPORTKIT,
-                "export",
-                example,
-                "--lang",
-                "en",
-                "-f",
-                "html",
-                "-o",
-                str(tmp / "en.html"),
-            ]
+            return export_en
 
         cold = []
         for _ in range(max(3, args.repeat // 2)):
@@ -149,19 +150,7 @@ def main() -> None:
 
             cold.append(run_once(fresh_export(), env=env)[0])
         results = compare(
-            {
-                "second export (translation memory)": [
-                    REPORTKIT,
-                    "export",
-                    example,
-                    "--lang",
-                    "en",
-                    "-f",
-                    "html",
-                    "-o",
-                    str(tmp / "en.html"),
-                ]
-            },
+            {"second export (translation memory)": export_en},
             args.repeat,
             env=env,
         )

@@ -38,6 +38,7 @@ from support.readers import (
     pdftotext,
     words,
 )
+from support.records import MIXED
 
 NASKH = "Noto Naskh Arabic"
 SERIF = "Noto Serif"
@@ -47,20 +48,6 @@ NS = {"w": W, "a": A}
 ARABIC_LETTER = re.compile("[\u0620-\u064a\u0671-\u06d3]")
 LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
 
-MIXED = {
-    "language": "ar",
-    "conference": {
-        "title": "اجتماع تنسيقي مع منظمة INTERPOL ومجلس التعاون (GCC)",
-        "organizer": "الأمانة العامة لمجلس وزراء الداخلية العرب",
-        "reference": "GS/12/2024",
-    },
-    "summary": "حضر ممثل المنظمة الدولية للشرطة الجنائية (INTERPOL) اجتماع عام 2023م في الدوحة، "
-    "وتفاصيل البرنامج على https://www.example.org/a-b أو عبر البريد info@example.org.",
-    "recommendations": [
-        {"text": "تخصيص 250 مليون دولار لبرنامج Cyber Shield خلال الفترة القادمة"},
-        {"text": "التنسيق مع دول مجلس التعاون (GCC) في تبادل البيانات"},
-    ],
-}
 
 
 def tri(ar: str, en: str, fr: str) -> dict[str, str]:
