@@ -395,10 +395,10 @@ def _brackets(path, page_index: int = 0) -> list[tuple[str, str, str]]:
 
 
 def test_parentheses_mirror_in_arabic_lines(rl_mixed_pdf):
-    # "(GCC)", "(INTERPOL)" and the verification block's "(SHA-256)": right to left, each
+    # "(GCC)" twice, "(INTERPOL)" and the verification block's "(SHA-256)": right to left, each
     # bracket is drawn mirrored, so that it bulges away from the word it encloses
     brackets = _brackets(rl_mixed_pdf)
-    assert len(brackets) == 6
+    assert len(brackets) == 8
     assert all(side != bulge for _, side, bulge in brackets), brackets
 
 
