@@ -141,8 +141,10 @@ class ArgosEngine:
                 tokens,
                 target_prefix=[[prefix]] * len(tokens) if prefix else None,
                 replace_unknowns=True,
-                max_batch_size=settings.batch_size,
-                batch_type="tokens",
+                # argostranslate's default is 32 *tokens* a batch: about one sentence. A record's
+                # sentences go through together, sorted by length inside CTranslate2.
+                max_batch_size=64,
+                batch_type="examples",
                 beam_size=self.beam_size or settings.beam_size,
                 num_hypotheses=1,
                 length_penalty=0.2,
