@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import json
 import os
 import re
 import statistics
@@ -74,25 +75,23 @@ def main() -> None:
         os.environ.update(env)
         from reportkit.export import load
         from reportkit.translate import _slots
-        from support import tinyargos
 
         record = load(ROOT / "examples" / "conference-47.yaml")
         texts = [c[k] if isinstance(c[k], str) else c[k]["ar"] for c, k in _slots(record.to_data())]
         counts = collections.Counter(w for t in texts for w in re.findall(r"[\u0621-\u064a]+", t))
         vocab = {w: f"w{i}" for i, (w, _) in enumerate(counts.most_common(120))}
-        package = tinyargos.build_package(tmp, "ar", "en", vocab)
+        # Built and installed in a process of its own: building imports torch, and a forked child
+        # would count this process's pages in its own peak memory.
+        build = (
+            "import json, sys; from pathlib import Path; from support import tinyargos; "
+            "tinyargos.install(tinyargos.build_package(Path(sys.argv[1]), 'ar', 'en', json.loads(sys.argv[2])))"
+        )
         subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                f"from support import tinyargos; tinyargos.install({str(package)!r})",
-            ],
+            [sys.executable, "-c", build, str(tmp), json.dumps(vocab, ensure_ascii=False)],
             check=True,
             env={**env, "PYTHONPATH": str(ROOT / "tests")},
         )
-        (tmp / "texts.json").write_text(
-            __import__("json").dumps(texts, ensure_ascii=False), encoding="utf-8"
-        )
+        (tmp / "texts.json").write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
         (tmp / "baseline.py").write_text(BASELINE, encoding="utf-8")
         (tmp / "ours.py").write_text(OURS, encoding="utf-8")
         example = str(ROOT / "examples" / "conference-47.yaml")
