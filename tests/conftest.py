@@ -121,12 +121,3 @@ def run_cli(*args: str, cwd: Path | None = None, input: bytes | None = None, tim
         capture_output=True,
         timeout=timeout,
     )
-
-
-@pytest.fixture(scope="session")
-def example_pdf(tmp_path_factory) -> Path:
-    from reportkit.export import export
-
-    out = tmp_path_factory.mktemp("example") / "conference-47.pdf"
-    export(EXAMPLE, ["pdf"], out)
-    return out

@@ -1,4 +1,5 @@
-"""The WeasyPrint PDF, read back with real readers (poppler and PDFium)."""
+"""Both PDF engines (WeasyPrint and ReportLab) meet the same tests, read back with real readers
+(poppler and PDFium)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import re
 
 import pikepdf
 import pytest
+import yaml
 
 from conftest import EXAMPLE, record_texts, run_cli
 from support.readers import (
     PRESENTATION_FORMS,
     has_phrase,
     missing_words,
+    outline_entries,
     pdf_page_count,
     pdf_pages_text,
     pdffonts,
@@ -20,6 +23,35 @@ from support.readers import (
     words,
 )
 from support.records import MIXED, check_mixed_order, check_mixed_words
+
+FONT_PREFIXES = {
+    "weasyprint": ("Noto-Naskh-Arabic", "Noto-Serif"),
+    "reportlab": ("NotoNaskhArabic", "NotoSerif"),
+}
+
+
+@pytest.fixture(scope="module", params=["weasyprint", "reportlab"])
+def engine(request) -> str:
+    return request.param
+
+
+def _export(source, folder, engine: str):
+    from reportkit.export import ExportOptions, export
+
+    return export(source, ["pdf"], folder / "report.pdf", ExportOptions(engine=engine))["pdf"]
+
+
+@pytest.fixture(scope="module")
+def example_pdf(engine, tmp_path_factory):
+    return _export(EXAMPLE, tmp_path_factory.mktemp(f"example-{engine}"), engine)
+
+
+@pytest.fixture(scope="module")
+def mixed_pdf(engine, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(f"mixed-{engine}")
+    src = folder / "mixed.yaml"
+    src.write_text(yaml.safe_dump(MIXED, allow_unicode=True), encoding="utf-8")
+    return _export(src, folder, engine)
 
 
 def test_every_word_of_the_example_is_extractable_with_poppler(example_pdf, example_data):
@@ -42,14 +74,13 @@ def test_extraction_finds_real_loss():
     assert missing_words(["عام 2023م"], "‫عام ‪2023‬م‬") == []
 
 
-def test_fonts_are_embedded_and_only_ours(example_pdf):
+def test_fonts_are_embedded_and_only_ours(example_pdf, engine):
     fonts = pdffonts(example_pdf)
     assert fonts
     for font in fonts:
         assert font["emb"] == "yes" and font["uni"] == "yes", font
-        assert re.sub(r"^[A-Z]{6}\+", "", font["name"]).startswith(
-            ("Noto-Naskh-Arabic", "Noto-Serif")
-        ), font
+        # only the fonts reportkit ships: no system font, no unembedded Helvetica default
+        assert re.sub(r"^[A-Z]{6}\+", "", font["name"]).startswith(FONT_PREFIXES[engine]), font
     assert any("Naskh" in f["name"] for f in fonts)
 
 
@@ -58,19 +89,28 @@ def test_metadata_language_and_outline(example_pdf, example_data):
         info = pdf.docinfo
         assert str(info["/Title"]) == example_data["conference"]["title"]["ar"]
         assert str(info["/Author"]) == example_data["conference"]["organizer"]
+        assert str(info["/Subject"]).startswith(example_data["summary"].strip()[:40])
+        assert example_data["participants"][0] in str(info["/Keywords"])
+        assert str(info["/Creator"]).startswith("reportkit")
         assert str(pdf.Root.Lang) == "ar"
-        with pdf.open_outline() as outline:
-            titles = []
-
-            def walk(items):
-                for item in items:
-                    titles.append(item.title)
-                    walk(item.children)
-
-            walk(outline.root)
+    entries = outline_entries(example_pdf)
+    titles = [title for title, _, _ in entries]
     assert titles[0] == example_data["conference"]["title"]["ar"]
-    for heading in ("ملخص", "المشاركون", "التوصيات", "وقائع المؤتمر", "على هامش المؤتمر"):
-        assert heading in titles
+    assert titles[1:] == [
+        "ملخص",
+        "المشاركون",
+        "محاور المؤتمر",
+        "التوصيات",
+        "وقائع المؤتمر",
+        "على هامش المؤتمر",
+    ]
+    assert [depth for _, depth, _ in entries] == [0] + [1] * 6  # headings under the title
+    # every entry points at the page where its heading stands
+    pages = pdf_pages_text(example_pdf)
+    assert entries[0][2] == 0
+    for title, _, page in entries[1:]:
+        assert page >= 0 and has_phrase(pages[page], title), (title, page)
+    assert entries[-1][2] == len(pages) - 1 > 0
 
 
 def test_page_x_of_y_and_running_header_on_every_page(example_pdf, example_data):
@@ -111,19 +151,6 @@ def test_recommendations_are_numbered_in_order(example_pdf, example_data):
     assert positions == sorted(positions)
 
 
-@pytest.fixture(scope="module")
-def mixed_pdf(tmp_path_factory):
-    from reportkit.export import export
-    from reportkit.record import record_from_data  # noqa: F401  (the path the CLI takes)
-
-    folder = tmp_path_factory.mktemp("mixed")
-    import yaml
-
-    src = folder / "mixed.yaml"
-    src.write_text(yaml.safe_dump(MIXED, allow_unicode=True), encoding="utf-8")
-    return export(src, ["pdf"], folder / "mixed.pdf")["pdf"]
-
-
 def test_latin_words_numbers_and_urls_inside_arabic_lines(mixed_pdf):
     for reader in (pdftotext, pdfium_text):
         check_mixed_words(reader(mixed_pdf), record_texts)
@@ -133,11 +160,22 @@ def test_latin_runs_keep_their_order_on_the_line(mixed_pdf):
     # pdftotext gives each line in logical order: within the Arabic sentence the Latin phrase
     # and the number stand where the record has them. (PDFium orders multi-word Latin runs
     # inside RTL lines its own way, so this check is poppler's.)
-    check_mixed_order(pdftotext(mixed_pdf))
+    text = pdftotext(mixed_pdf)
+    check_mixed_order(text)
+    assert has_phrase(text, "اجتماع تنسيقي مع منظمة INTERPOL ومجلس التعاون (GCC)")
 
 
-def test_pdf_export_through_the_command(tmp_path):
-    result = run_cli("export", str(EXAMPLE), "--format", "pdf", "--output", str(tmp_path / "r.pdf"))
+def test_pdf_export_through_the_command(tmp_path, engine):
+    result = run_cli(
+        "export",
+        str(EXAMPLE),
+        "--format",
+        "pdf",
+        "--engine",
+        engine,
+        "--output",
+        str(tmp_path / "r.pdf"),
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode().strip() == str(tmp_path / "r.pdf")
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF-")

@@ -23,6 +23,7 @@ from support.readers import (  # noqa: E402
     has_phrase,
     missing_words,
     normalize,
+    outline_entries,
     pdf_page_count,
     pdf_pages_text,
     pdffonts,
@@ -30,7 +31,7 @@ from support.readers import (  # noqa: E402
     pdftotext,
     words,
 )
-from support.records import MIXED, check_mixed_order, check_mixed_words  # noqa: E402
+from support.records import MIXED  # noqa: E402
 
 ARABIC_INDIC = "arabic-indic"
 MARKING = "سري"
@@ -210,124 +211,6 @@ def qpdf_check(path) -> None:
     result = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No syntax or stream encoding errors" in result.stdout
-
-
-def outline_entries(path) -> list[tuple[str, int, int]]:
-    """(title, depth, page index) of every outline entry, in order."""
-    out = []
-    with pikepdf.open(path) as pdf:
-        pages = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
-        with pdf.open_outline() as outline:
-
-            def walk(items, depth):
-                for item in items:
-                    dest = item.destination  # ReportLab writes explicit [page /XYZ …] arrays
-                    page = pages.get(dest[0].objgen, -1) if dest is not None else -1
-                    out.append((item.title, depth, page))
-                    walk(item.children, depth + 1)
-
-            walk(outline.root, 0)
-    return out
-
-
-# --- the same checks as the WeasyPrint PDF ---------------------------------------------------
-
-
-def test_every_word_of_the_example_is_extractable_with_poppler(rl_example_pdf, example_data):
-    text = pdftotext(rl_example_pdf)
-    assert missing_words(record_texts(example_data, "ar"), text) == []
-    assert not PRESENTATION_FORMS.search(text), "shaped glyphs must map back to plain letters"
-
-
-def test_every_word_of_the_example_is_extractable_with_pdfium(rl_example_pdf, example_data):
-    text = pdfium_text(rl_example_pdf)
-    assert missing_words(record_texts(example_data, "ar"), text) == []
-    assert not PRESENTATION_FORMS.search(text)
-
-
-def test_fonts_are_embedded_with_tounicode_and_only_ours(rl_example_pdf):
-    fonts = pdffonts(rl_example_pdf)
-    assert fonts
-    for font in fonts:
-        assert font["emb"] == "yes" and font["uni"] == "yes", font
-        assert re.sub(r"^[A-Z]{6}\+", "", font["name"]).startswith(
-            ("NotoNaskhArabic", "NotoSerif")
-        ), font  # no unembedded Helvetica from ReportLab's defaults
-    assert any("Naskh" in f["name"] for f in fonts)
-
-
-def test_metadata_language_and_outline(rl_example_pdf, example_data):
-    with pikepdf.open(rl_example_pdf) as pdf:
-        info = pdf.docinfo
-        assert str(info["/Title"]) == example_data["conference"]["title"]["ar"]
-        assert str(info["/Author"]) == example_data["conference"]["organizer"]
-        assert str(info["/Subject"]).startswith(example_data["summary"].strip()[:40])
-        assert example_data["participants"][0] in str(info["/Keywords"])
-        assert str(info["/Creator"]).startswith("reportkit")
-        assert str(pdf.Root.Lang) == "ar"
-    entries = outline_entries(rl_example_pdf)
-    titles = [title for title, _, _ in entries]
-    assert titles[0] == example_data["conference"]["title"]["ar"]
-    assert titles[1:] == [
-        "ملخص",
-        "المشاركون",
-        "محاور المؤتمر",
-        "التوصيات",
-        "وقائع المؤتمر",
-        "على هامش المؤتمر",
-    ]
-    assert [depth for _, depth, _ in entries] == [0] + [1] * 6  # headings under the title
-    # every entry points at the page where its heading stands (pages are held until the end)
-    pages = pdf_pages_text(rl_example_pdf)
-    assert entries[0][2] == 0
-    for title, _, page in entries[1:]:
-        assert page >= 0 and has_phrase(pages[page], title), (title, page)
-    assert entries[-1][2] == len(pages) - 1 > 0
-
-
-def test_page_x_of_y_and_running_header_on_every_page(rl_example_pdf, example_data):
-    pages = pdf_pages_text(rl_example_pdf)
-    count = pdf_page_count(rl_example_pdf)
-    assert count == len(pages) >= 2
-    organizer = example_data["conference"]["organizer"]
-    for number, text in enumerate(pages, start=1):
-        assert has_phrase(text, f"صفحة {number} من {count}")
-        if number > 1:  # the first page carries the title block instead, as WeasyPrint's
-            assert has_phrase(text, organizer)
-            assert missing_words([example_data["conference"]["reference"]], text) == []
-
-
-def test_title_block_has_number_place_dates_and_reference(rl_example_pdf):
-    first = pdf_pages_text(rl_example_pdf)[0]
-    for text in ("رقم الدورة 47", "طنجة، المملكة المغربية", "المرجع"):
-        assert has_phrase(first, text), text
-    assert has_phrase(first, "2023/11/15") or has_phrase(first, "15 إلى 16 نوفمبر 2023م")
-
-
-def test_recommendations_are_numbered_in_order(rl_example_pdf, example_data):
-    tokens = words(pdftotext(rl_example_pdf))
-    positions = []
-    for n, rec in enumerate(example_data["recommendations"], start=1):
-        # the number, then the category, then the text
-        start = words(rec["category"])[0]
-        at = next(
-            i
-            for i in range(len(tokens) - 1)
-            if tokens[i] == str(n) and tokens[i + 1] == start and i > (positions or [0])[-1]
-        )
-        positions.append(at)
-    assert positions == sorted(positions)
-
-
-def test_latin_words_numbers_and_urls_inside_arabic_lines(rl_mixed_pdf):
-    for reader in (pdftotext, pdfium_text):
-        check_mixed_words(reader(rl_mixed_pdf), record_texts)
-
-
-def test_latin_runs_keep_their_order_on_the_line(rl_mixed_pdf):
-    text = pdftotext(rl_mixed_pdf)
-    check_mixed_order(text)
-    assert has_phrase(text, "اجتماع تنسيقي مع منظمة INTERPOL ومجلس التعاون (GCC)")
 
 
 # --- brackets, seen on the page --------------------------------------------------------------

@@ -146,3 +146,25 @@ def dejavu_only_fontconfig(folder: Path) -> Path:
         encoding="utf-8",
     )
     return conf
+
+
+def outline_entries(path) -> list[tuple[str, int, int]]:
+    """(title, depth, page index) of every outline entry, in order."""
+    out = []
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        pages = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
+        with pdf.open_outline() as outline:
+
+            def walk(items, depth):
+                for item in items:
+                    dest = item.destination
+                    if dest is None and item.action is not None:
+                        dest = item.action.get("/D")
+                    page = pages.get(dest[0].objgen, -1) if dest is not None else -1
+                    out.append((item.title, depth, page))
+                    walk(item.children, depth + 1)
+
+            walk(outline.root, 0)
+    return out
