@@ -220,7 +220,7 @@ def translate(
     """Add machine translations to a record; human translations are never replaced."""
 
     def action():
-        from .export import load, write_atomic
+        from .export import load, record_stem, write_atomic
         from .languages import is_language
         from .record.dump import record_yaml
         from .translate import translate_record
@@ -233,7 +233,7 @@ def translate(
         translated, stats = translate_record(
             loaded, to, TranslateOptions(glossary=glossary, cache=cache, threads=threads)
         )
-        target = output or Path(_stem(record) + ".translated.yaml")
+        target = output or Path(record_stem(record) + ".translated.yaml")
         write_atomic(target, record_yaml(translated.to_data()))
         typer.echo(str(target))
         typer.echo(
@@ -243,14 +243,6 @@ def translate(
         )
 
     run(action)
-
-
-def _stem(record: str) -> str:
-    name = "record" if record == "-" else Path(record).name
-    for ext in (".yaml", ".yml", ".json"):
-        if name.lower().endswith(ext):
-            return name[: -len(ext)]
-    return name
 
 
 models_app = typer.Typer(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .document import Document, build_document, parse_languages, with_options
@@ -36,7 +36,6 @@ class ExportOptions:
     sign_password: bytes | None = None
     translate: object = None  # TranslateOptions for texts the record lacks; None: the defaults
     pdf_worker: object = None  # a started weasy.Worker that renders the WeasyPrint PDF
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -95,8 +94,7 @@ def document_for(record, options: ExportOptions) -> Document:
     extra = {"pdfa": options.pdfa}
     if options.locale:
         extra["locale"] = options.locale
-    document = with_options(document, **extra)
-    return with_options(document, **options.extra) if options.extra else document
+    return with_options(document, **extra)
 
 
 def render(document: Document, fmt: str, options: ExportOptions) -> bytes:
@@ -126,21 +124,25 @@ def render(document: Document, fmt: str, options: ExportOptions) -> bytes:
     raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
 
 
+def record_stem(source: str | Path | None) -> str:
+    """The record file's name without its extension: the base of every file made from it."""
+    if source is None:
+        return "conference-47"
+    if str(source) == "-":
+        return "record"
+    name = Path(source).name
+    for ext in (".yaml", ".yml", ".json"):
+        if name.lower().endswith(ext):
+            return name[: -len(ext)]
+    return name
+
+
 def output_paths(
     source: str | Path | None, formats: list[str], output: Path | None, lang: str | None
 ) -> dict[str, Path]:
     """Where each format goes: `--output` (a file for one format, a folder for several), else
     beside the working directory, named after the record file."""
-    if source is None:
-        stem = "conference-47"
-    elif str(source) == "-":
-        stem = "record"
-    else:
-        stem = Path(source).name
-        for ext in (".yaml", ".yml", ".json"):
-            if stem.lower().endswith(ext):
-                stem = stem[: -len(ext)]
-                break
+    stem = record_stem(source)
     if lang:
         stem += f".{lang}"
     if output is not None and len(formats) == 1 and not output.is_dir():
