@@ -487,7 +487,7 @@ def list_formats(package: Package) -> set[str]:
 
 
 def test_arabic_indic_digits_number_the_list_in_word(example, tmp_path):
-    path = _export(EXAMPLE, tmp_path, "indic", extra={"digits": "arabic-indic"})
+    path = _export(EXAMPLE, tmp_path, "indic", digits="arabic-indic")
     assert list_formats(Package(path)) == {"hindiNumbers", "bullet"}
     assert list_formats(example) == {"decimal", "bullet"}
 

@@ -445,8 +445,7 @@ class _Writer:
         return abstract
 
     def _number_format(self, rtl: bool) -> str:
-        digits = self.doc.options.get("digits") or getattr(self.doc, "digits", "western")
-        if rtl and digits == "arabic-indic":
+        if rtl and self.doc.digits == "arabic-indic":
             return "hindiNumbers"
         return "decimal"
 
