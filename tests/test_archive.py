@@ -23,13 +23,9 @@ from reportkit.archive import (
     NotAPdf,
     extract_record,
     finish_archival,
-    parse_verification_payload,
     pdfa_write_options,
     sha256_of,
     sign_pdf,
-    verification_payload,
-    verification_qr_png,
-    verification_qr_svg,
     write_record_yaml,
 )
 from reportkit.document import build_document
@@ -44,6 +40,12 @@ from reportkit.hijri import (
 from reportkit.record import load_record
 from reportkit.record.model import Record
 from reportkit.resources import templates_dir
+from reportkit.verification import (
+    parse_verification_payload,
+    verification_payload,
+    verification_qr_png,
+    verification_qr_svg,
+)
 from reportkit.writers.html import render_html
 from reportkit.writers.weasy import _own_files_fetcher
 from support.readers import pdffonts

@@ -136,7 +136,17 @@ def test_office_conventions_through_the_command(tmp_path):
     from support.readers import has_phrase, pdf_pages_text
 
     pdf = tmp_path / "r.pdf"
-    args = ["export", str(EXAMPLE), "--locale", "ar-SA", "--marking", "سري", "--draft", "-o", str(pdf)]
+    args = [
+        "export",
+        str(EXAMPLE),
+        "--locale",
+        "ar-SA",
+        "--marking",
+        "سري",
+        "--draft",
+        "-o",
+        str(pdf),
+    ]
     assert run_cli(*args).returncode == 0
     pages = pdf_pages_text(pdf)
     for number, text in enumerate(pages, start=1):
@@ -179,5 +189,7 @@ def test_a_failed_export_leaves_no_renderer_running(tmp_path):
         "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
         "print(len(started), [w.proc.poll() is not None for w in started])\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip().splitlines()[-1] == "1 [True]"

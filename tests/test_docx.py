@@ -49,7 +49,6 @@ ARABIC_LETTER = re.compile("[\u0620-\u064a\u0671-\u06d3]")
 LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
 
 
-
 def tri(ar: str, en: str, fr: str) -> dict[str, str]:
     return {"ar": ar, "en": en, "fr": fr}
 
@@ -1074,12 +1073,18 @@ def test_marking_draft_and_verification_block(tmp_path, example_data):
     from reportkit.document import Presentation  # noqa: F401  (the options below reach it)
     from reportkit.export import ExportOptions, export
 
-    path = export(EXAMPLE, ["docx"], tmp_path / "m.docx", ExportOptions(marking="سري", draft=True))["docx"]
+    path = export(EXAMPLE, ["docx"], tmp_path / "m.docx", ExportOptions(marking="سري", draft=True))[
+        "docx"
+    ]
     package = docx.Document(str(path))
     header = package.sections[0].header._element
-    marking = [p for p in header.iter(qn("w:p")) if "".join(t.text for t in p.iter(qn("w:t"))) == "سري"]
+    marking = [
+        p for p in header.iter(qn("w:p")) if "".join(t.text for t in p.iter(qn("w:t"))) == "سري"
+    ]
     assert marking and marking[0].find(f"{{{W}}}pPr/{{{W}}}pBdr") is not None
-    textpaths = header.findall(".//{urn:schemas-microsoft-com:vml}shape/{urn:schemas-microsoft-com:vml}textpath")
+    textpaths = header.findall(
+        ".//{urn:schemas-microsoft-com:vml}shape/{urn:schemas-microsoft-com:vml}textpath"
+    )
     assert [t.get("string") for t in textpaths] == ["مسودة"]
     body = package.element.body
     last_table = body.findall(qn("w:tbl"))[-1]

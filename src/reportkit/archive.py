@@ -23,7 +23,6 @@ import re
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
 from xml.sax.saxutils import escape, quoteattr
 
 from . import __version__
@@ -34,7 +33,6 @@ RECORD_NAME = "record.json"
 RECORD_MIME = "application/json"
 RECORD_DESCRIPTION = "The conference record this report was made from (reportkit record, JSON)"
 PDFA_VARIANT = "pdf/a-3b"
-QR_PREFIX = "reportkit:v1"
 
 _NS = {
     "x": "adobe:ns:meta/",
@@ -73,112 +71,9 @@ def pdfa_write_options(document: Document) -> dict[str, Any]:
     return {"pdf_variant": PDFA_VARIANT, "pdf_identifier": True, "uncompressed_pdf": False}
 
 
-# --- Fingerprint and verification code ---------------------------------------------------------
-
-
 def sha256_of(document: Document) -> str:
     """Hex SHA-256 of the record the document was made from (its canonical JSON bytes)."""
     return hashlib.sha256(document.source).hexdigest()
-
-
-def verification_payload(reference: str, sha256: str) -> str:
-    """`reportkit:v1;ref=<reference, percent-encoded UTF-8>;sha256=<hex>`.
-
-    Percent-encoding keeps the payload ASCII (an Arabic reference reads the same in every scanner,
-    whatever character set it guesses) and keeps `;` and `=` in a reference from breaking fields.
-    """
-    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
-        raise ValueError(f"not a hex SHA-256: {sha256!r}")
-    return f"{QR_PREFIX};ref={quote(reference or '', safe='/-._~')};sha256={sha256}"
-
-
-def parse_verification_payload(text: str) -> tuple[str, str]:
-    """The (reference, sha256) a verification code carries; ValueError for anything else."""
-    parts = text.strip().split(";")
-    if len(parts) != 3 or parts[0] != QR_PREFIX:
-        raise ValueError(f"not a reportkit verification code: {text[:80]!r}")
-    fields = dict(part.split("=", 1) for part in parts[1:] if "=" in part)
-    if set(fields) != {"ref", "sha256"} or not re.fullmatch(r"[0-9a-f]{64}", fields["sha256"]):
-        raise ValueError(f"not a reportkit verification code: {text[:80]!r}")
-    return unquote(fields["ref"]), fields["sha256"]
-
-
-def _qr(reference: str, sha256: str, **kwargs):
-    import qrcode
-    from qrcode.exceptions import DataOverflowError
-
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, **kwargs)
-    qr.add_data(verification_payload(reference, sha256).encode("ascii"), optimize=0)
-    try:
-        qr.make(fit=True)
-    except (DataOverflowError, ValueError):  # qrcode says "Invalid version (was 41…)"
-        raise UsageError(
-            f"the reference ({len(reference)} characters) is too long for a verification QR code"
-        ) from None
-    return qr
-
-
-def verification_qr_svg(reference: str, sha256: str, size: str = "28mm") -> str:
-    """The verification code as an inline SVG element (one path, no XML declaration).
-
-    `size` is its CSS width and height. The quiet zone (4 modules) is inside the square and drawn
-    white, so the code scans on any background; each row's dark modules are merged into runs, so
-    no hairline seams show between neighbouring modules.
-    """
-    qr = _qr(reference, sha256)
-    matrix = qr.get_matrix()  # with the quiet zone
-    n = len(matrix)
-    runs = []
-    for y, row in enumerate(matrix):
-        x = 0
-        while x < n:
-            if row[x]:
-                start = x
-                while x < n and row[x]:
-                    x += 1
-                runs.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
-            else:
-                x += 1
-    label = (
-        f"reportkit verification code: {reference}" if reference else "reportkit verification code"
-    )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" class="verification-qr"'
-        f' viewBox="0 0 {n} {n}" width={quoteattr(size)} height={quoteattr(size)}'
-        f' role="img" aria-label={quoteattr(label)} shape-rendering="crispEdges">'
-        f'<rect width="{n}" height="{n}" fill="#ffffff"/>'
-        f'<path d="{"".join(runs)}" fill="#000000"/></svg>'
-    )
-
-
-def verification_qr_png(reference: str, sha256: str, box_size: int = 8) -> bytes:
-    """The verification code as PNG bytes (black on white, `box_size` pixels a module).
-
-    Written directly as a 1-bit greyscale PNG: the matrix is all there is to draw, and PIL's
-    import alone would cost a DOCX export a tenth of its time.
-    """
-    import struct
-    import zlib
-
-    matrix = _qr(reference, sha256).get_matrix()  # with the quiet zone
-    side = len(matrix) * box_size
-    rows = []
-    for row in matrix:
-        bits = "".join(("0" if dark else "1") * box_size for dark in row)  # 1 = white
-        bits += "1" * (-len(bits) % 8)
-        line = b"\x00" + int(bits, 2).to_bytes(len(bits) // 8, "big")  # filter byte 0, then pixels
-        rows.append(line * box_size)
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-
-    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)  # 1 bit, greyscale
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
-        + chunk(b"IEND", b"")
-    )
 
 
 # --- Finishing: record attachment, XMP and Info --------------------------------------------------
@@ -550,7 +445,7 @@ def extract_record(pdf_path: str | Path) -> tuple[dict[str, Any], str]:
 
 def write_record_yaml(data: dict[str, Any], path: str | Path) -> Path:
     """Write a record as YAML (atomically); returns the path written."""
-    from .export import write_atomic
+    from .files import write_atomic
     from .record.dump import record_yaml
 
     path = Path(path)

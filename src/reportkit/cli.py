@@ -220,7 +220,8 @@ def translate(
     """Add machine translations to a record; human translations are never replaced."""
 
     def action():
-        from .export import load, record_stem, write_atomic
+        from .export import load, record_stem
+        from .files import write_atomic
         from .languages import is_language
         from .record.dump import record_yaml
         from .translate import translate_record

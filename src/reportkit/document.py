@@ -105,7 +105,7 @@ class Verification:
     @property
     def payload(self) -> str:
         """The text the QR code holds."""
-        from .archive import verification_payload
+        from .verification import verification_payload
 
         return verification_payload(self.reference, self.sha256)
 

@@ -6,13 +6,12 @@ and renamed, so a failure never leaves a partial file behind.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .document import Document, build_document, parse_languages, with_options
 from .errors import UsageError
+from .files import write_atomic
 
 FORMATS = ("pdf", "docx", "html")
 SUFFIX = {"pdf": ".pdf", "docx": ".docx", "html": ".html"}
@@ -36,22 +35,6 @@ class ExportOptions:
     sign_password: bytes | None = None
     translate: object = None  # TranslateOptions for texts the record lacks; None: the defaults
     pdf_worker: object = None  # a started weasy.Worker that renders the WeasyPrint PDF
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers see either the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def load(source: str | Path | None):

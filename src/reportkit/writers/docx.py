@@ -181,8 +181,8 @@ class _Writer:
         SHA-256 beside the same in words, in each language of the document."""
         from docx.shared import Mm
 
-        from ..archive import verification_qr_png
         from ..labels import label
+        from ..verification import verification_qr_png
 
         v = self.doc.verification
         self._spacer(self.word, "Normal")

@@ -78,7 +78,7 @@ def qr_svg(document: Document) -> str:
     """The verification block's QR code as inline SVG (vector: sharp in print)."""
     if document.verification is None:
         return ""
-    from ..archive import verification_qr_svg
+    from ..verification import verification_qr_svg
 
     return verification_qr_svg(document.verification.reference, document.verification.sha256)
 
