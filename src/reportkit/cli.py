@@ -14,13 +14,17 @@ from typing import Annotated
 
 import typer
 
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
 app = typer.Typer(
     name="reportkit",
     help="Official right-to-left conference reports (PDF, DOCX, HTML) from a structured record.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: starts faster than Rich's panels, reads well in any log
+    context_settings=CONTEXT,
+    epilog="Exit codes: 0 done; 1 an output could not be written; 2 bad input or options; "
+    "70 a bug in reportkit (please report it); 130 interrupted (Ctrl-C); 143 terminated.",
 )
 
 
@@ -48,11 +52,65 @@ RecordArg = Annotated[
         show_default=False,
     ),
 ]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print nothing but errors.", show_default=False)
+]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option("--verbose", "-v", help="Say what is done, step by step, on standard error."),
+]
+
+# Exit codes (the README lists them): 0 done; 1 an output could not be written; 2 bad input or
+# options; 70 a bug in reportkit; 128 + N killed by signal N (130 for Ctrl-C).
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70
+
+# The optional parts of reportkit, by the modules they bring: a missing one is named by its extra.
+_EXTRAS = {
+    "argostranslate": "translate",
+    "ctranslate2": "translate",
+    "sentencepiece": "translate",
+    "stanza": "translate",
+    "torch": "translate",
+    "pyhanko": "sign",
+    "pyhanko_certvalidator": "sign",
+}
+
+_quiet = False
+_verbose = False
 
 
-def fail(message: str, code: int = 2) -> None:
+def set_verbosity(quiet: bool, verbose: bool) -> None:
+    global _quiet, _verbose
+    if quiet and verbose:
+        fail("--quiet and --verbose contradict each other; choose one")
+    _quiet, _verbose = quiet, verbose
+    from . import messages
+
+    messages.configure(quiet=quiet, verbose=verbose)
+
+
+def say(text: str) -> None:
+    """A result line on standard output (a written path), unless --quiet."""
+    if not _quiet:
+        typer.echo(text)
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> None:
     typer.echo(f"reportkit: error: {message}", err=True)
     raise typer.Exit(code)
+
+
+class Interrupted(BaseException):
+    """SIGTERM or SIGHUP: end like Ctrl-C, through every `finally` (temporary files, workers)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum, _frame) -> None:
+    raise Interrupted(signum)
 
 
 def run(action):
@@ -61,18 +119,58 @@ def run(action):
 
     try:
         return action()
+    except typer.Exit:
+        raise
     except ReportkitError as err:
-        fail(str(err))
+        fail(str(err), getattr(err, "exit_code", EXIT_USAGE))
     except KeyboardInterrupt:
         fail("interrupted", 130)
+    except Interrupted as err:
+        import signal
+
+        fail(f"stopped by {signal.Signals(err.signum).name}", 128 + err.signum)
+    except ModuleNotFoundError as err:
+        extra = _EXTRAS.get((err.name or "").split(".")[0])
+        if extra is None:
+            _internal(err)
+        fail(
+            f"this needs reportkit's {extra!r} extra, which is not installed: "
+            f"pip install 'reportkit[{extra}]'"
+        )
     except OSError as err:
         fail(f"{err.filename or ''}: {err.strerror or err}".lstrip(": "), 1)
-    except Exception as err:  # a bug of ours: say so in one line, keep the traceback for debugging
-        if os.environ.get("REPORTKIT_DEBUG"):
-            raise
-        fail(
-            f"internal error ({type(err).__name__}: {err}); set REPORTKIT_DEBUG=1 to see where", 70
-        )
+    except Exception as err:
+        _internal(err)
+
+
+def _internal(err: BaseException) -> None:
+    """A bug of ours: say so in one line, keep the traceback for debugging."""
+    if os.environ.get("REPORTKIT_DEBUG"):
+        raise err
+    fail(
+        f"internal error ({type(err).__name__}: {err}); set REPORTKIT_DEBUG=1 to see where",
+        EXIT_INTERNAL,
+    )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"reportkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Official right-to-left conference reports (PDF, DOCX, HTML) from a structured record."""
 
 
 GlossaryOpt = Annotated[
@@ -90,19 +188,42 @@ ThreadsOpt = Annotated[
 ]
 
 
-@app.command()
+EXPORT_EXAMPLES = """Examples:
+
+\b
+  reportkit export                                   the bundled example, as conference-47.pdf
+  reportkit export r.yaml -f pdf -f docx -o out/     two formats into the folder out/
+  reportkit export r.yaml -o report.docx             the extension chooses the format
+  reportkit export r.yaml -o - > r.pdf               the PDF on standard output
+  reportkit export r.yaml --lang ar+en --engine reportlab
+  reportkit export r.yaml --pdfa --locale ar-SA --marking "سري" --draft
+"""
+
+
+@app.command(epilog=EXPORT_EXAMPLES)
 def export(
     record: RecordArg = None,
     format: Annotated[
-        list[Format], typer.Option("--format", "-f", help="Output format; repeat for several.")
-    ] = [Format.pdf],  # noqa: B006 (Typer reads the default, it is never mutated)
+        list[Format] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format; repeat for several. Default: the extension of -o, else pdf.",
+            show_default=False,
+        ),
+    ] = None,
     lang: Annotated[
         str | None,
         typer.Option(help="Language of the report: ar, en, fr, or a bilingual pair such as ar+en."),
     ] = None,
     output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="A file for one format, a folder for several."),
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="A file for one format (- is standard output), a folder for several "
+            "(an existing one, or a path ending in /).",
+        ),
     ] = None,
     engine: Annotated[Engine, typer.Option(help="PDF engine.")] = Engine.weasyprint,
     docx_template: Annotated[
@@ -147,18 +268,28 @@ def export(
             help="Sign the PDF (PAdES) with this PKCS#12 file; password from REPORTKIT_SIGN_PASSWORD."
         ),
     ] = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
-    """Export a record as PDF, DOCX and/or HTML (translating texts it lacks, offline)."""
+    """Export a record as PDF, DOCX and/or HTML (translating texts it lacks, offline).
+
+    Files are written whole or not at all; an existing file is replaced atomically and keeps its
+    permissions; a device or FIFO given as -o is written to, never replaced; -o naming the record
+    itself is refused.
+    """
+    set_verbosity(quiet, verbose)
 
     def action():
-        from .export import ExportOptions
+        from .export import ExportOptions, output_paths
         from .export import export as do_export
         from .translate.options import TranslateOptions
 
         global _early_worker
-        formats = [f.value for f in format]
         worker, _early_worker = _early_worker, None
-        if worker is None and Format.pdf in format and engine is Engine.weasyprint:
+        # Settle the outputs first: a bad -o is refused before any renderer starts.
+        targets = output_paths(record, [f.value for f in format or ()], output, lang)
+        formats = list(targets)
+        if worker is None and "pdf" in formats and engine is Engine.weasyprint:
             from .writers.weasy import Worker
 
             worker = Worker()  # WeasyPrint loads on the other core while the record is read
@@ -184,44 +315,69 @@ def export(
         finally:
             if worker is not None:
                 worker.close()
-        for path in written.values():
-            typer.echo(str(path))
+        if all(_is_regular_or_new(p) for p in written.values()):
+            for path in written.values():
+                say(str(path))  # not into a stream that carries the file itself
 
     run(action)
 
 
-@app.command()
-def validate(record: RecordArg = None) -> None:
-    """Check a record; print `ok` or every problem found."""
+def _is_regular_or_new(path) -> bool:
+    import stat
+
+    if str(path) == "-":
+        return False
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True
+
+
+@app.command(
+    epilog="Examples:\n\n\b\n  reportkit validate r.yaml\n  cat r.yaml | reportkit validate -"
+)
+def validate(record: RecordArg = None, quiet: QuietOpt = False) -> None:
+    """Check a record; print `ok` or every problem found (file:line:column: field: problem)."""
+    set_verbosity(quiet, False)
 
     def action():
         from .export import load
 
         load(record)
-        typer.echo("ok")
+        say("ok")
 
     run(action)
 
 
-@app.command()
+@app.command(
+    epilog="Examples:\n\n\b\n  reportkit translate r.yaml --to en --to fr -o r.translated.yaml"
+    "\n  reportkit translate r.yaml --to en -o - | less"
+)
 def translate(
     record: Annotated[
         str, typer.Argument(help="The record file (- reads YAML from standard input).")
     ],
     to: Annotated[list[str], typer.Option("--to", help="Target language; repeat for several.")],
     output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Where to write the translated record (YAML)."),
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Where to write the translated record (YAML; - is standard output; a folder "
+            "gets RECORD.translated.yaml). Default: RECORD.translated.yaml here.",
+        ),
     ] = None,
     glossary: GlossaryOpt = None,
     cache: CacheOpt = True,
     threads: ThreadsOpt = 1,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Add machine translations to a record; human translations are never replaced."""
+    set_verbosity(quiet, verbose)
 
     def action():
         from .export import load, record_stem
-        from .files import write_atomic
         from .languages import is_language
         from .record.dump import record_yaml
         from .translate import translate_record
@@ -230,95 +386,132 @@ def translate(
         for code in to:
             if not is_language(code):
                 fail(f"--to {code!r}: unknown language code")
+        target = _single_output(output, record_stem(record) + ".translated.yaml", [record])
         loaded = load(record)
         translated, stats = translate_record(
             loaded, to, TranslateOptions(glossary=glossary, cache=cache, threads=threads)
         )
-        target = output or Path(record_stem(record) + ".translated.yaml")
-        write_atomic(target, record_yaml(translated.to_data()))
-        typer.echo(str(target))
-        typer.echo(
-            f"{stats.sentences} sentences: {stats.translated} translated, "
-            f"{stats.from_memory} from the translation memory ({', '.join(stats.pairs) or 'nothing to do'})",
-            err=True,
-        )
+        _write_and_say(target, record_yaml(translated.to_data()))
+        if not quiet:
+            typer.echo(
+                f"{stats.sentences} sentences: {stats.translated} translated, "
+                f"{stats.from_memory} from the translation memory "
+                f"({', '.join(stats.pairs) or 'nothing to do'})",
+                err=True,
+            )
 
     run(action)
+
+
+def _single_output(output: str | None, default_name: str, inputs: list) -> str | Path:
+    """The one file a command writes: `output` (``-``, a file, or a folder that gets
+    `default_name`), else `default_name` here; never one of `inputs`."""
+    from .files import refuse_overlaps
+
+    if output is None:
+        target: str | Path = Path(default_name)
+    elif output == "-":
+        target = output
+    elif output.endswith(("/", os.sep)) or Path(output).is_dir():
+        target = Path(output) / default_name
+    else:
+        target = Path(output)
+    refuse_overlaps([i for i in inputs if i is not None], [target])
+    return target
+
+
+def _write_and_say(target: str | Path, data: bytes) -> None:
+    from .files import write_output
+
+    write_output(target, data)
+    if _is_regular_or_new(target):
+        say(str(target))
 
 
 models_app = typer.Typer(
     help="Offline translation models (Argos Translate packages).",
     no_args_is_help=True,
     rich_markup_mode=None,
+    context_settings=CONTEXT,
 )
 app.add_typer(models_app, name="models")
 
 
 @models_app.command("list")
-def models_list() -> None:
+def models_list(quiet: QuietOpt = False) -> None:
     """Show the installed language pairs."""
+    set_verbosity(quiet, False)
 
     def action():
         from .translate.models import installed
 
         rows = installed()
         if not rows:
-            typer.echo(
-                "no translation models installed (reportkit models install --file PATH.argosmodel)"
-            )
+            say("no translation models installed (reportkit models install --file PATH.argosmodel)")
         for row in rows:
-            typer.echo(row)
+            say(row)
 
     run(action)
 
 
-@models_app.command("install")
+@models_app.command(
+    "install",
+    epilog="Examples:\n\n\b\n  reportkit models install --file translate-ar_en.argosmodel"
+    "\n  reportkit models install ar en      (downloads: needs internet)",
+)
 def models_install(
     source: Annotated[str | None, typer.Argument(help="Source language, e.g. ar.")] = None,
     target: Annotated[str | None, typer.Argument(help="Target language, e.g. en.")] = None,
     file: Annotated[
         Path | None, typer.Option("--file", help="Install this .argosmodel file (offline).")
     ] = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Install a model: from the Argos package index (needs internet), or from a file."""
+    set_verbosity(quiet, False)
 
     def action():
         from .translate.models import install_file, install_from_index
 
         if file is not None:
-            typer.echo(install_file(file))
+            say(install_file(file))
         elif source and target:
-            typer.echo(install_from_index(source, target))
+            say(install_from_index(source, target))
         else:
             fail("give a language pair (reportkit models install ar en) or --file PATH.argosmodel")
 
     run(action)
 
 
-@app.command()
+@app.command(
+    epilog="Examples:\n\n\b\n  reportkit extract report.pdf -o record.yaml"
+    "\n  reportkit extract report.pdf | reportkit validate -"
+)
 def extract(
     report: Annotated[Path, typer.Argument(help="A PDF exported by reportkit.")],
     output: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
-            "--output", "-o", help="Where to write the record (YAML); default: standard output."
+            "--output",
+            "-o",
+            help="Where to write the record (YAML; a folder gets REPORT.yaml); "
+            "default: standard output.",
         ),
     ] = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Get the record back out of a reportkit PDF, validated."""
+    set_verbosity(quiet, False)
 
     def action():
-        from .archive import extract_record, write_record_yaml
+        from .archive import extract_record
         from .record import record_from_data
         from .record.dump import record_yaml
 
+        target = _single_output(output or "-", report.stem + ".yaml", [report])
         data, _ = extract_record(report)
         record_from_data(data, f"{report} (attached record)")
-        if output is None:
-            sys.stdout.buffer.write(record_yaml(data))
-        else:
-            write_record_yaml(data, output)
-            typer.echo(str(output))
+        _write_and_say(target, record_yaml(data))
 
     run(action)
 
@@ -339,9 +532,9 @@ _early_worker = None
 def _wants_weasyprint_pdf(argv: list[str]) -> bool:
     """Does this command line export a PDF with WeasyPrint? (Read before Typer parses it, so the
     renderer can start loading at once; a wrong guess costs only an idle process.)"""
-    if not argv or argv[0] != "export" or "--help" in argv:
+    if not argv or argv[0] != "export" or {"--help", "-h"} & set(argv):
         return False
-    formats, engine = [], "weasyprint"
+    formats, engine, output = [], "weasyprint", ""
     for i, arg in enumerate(argv):
         value = argv[i + 1] if i + 1 < len(argv) else ""
         if arg in ("-f", "--format"):
@@ -352,11 +545,23 @@ def _wants_weasyprint_pdf(argv: list[str]) -> bool:
             engine = value
         elif arg.startswith("--engine="):
             engine = arg.split("=", 1)[1]
+        elif arg in ("-o", "--output"):
+            output = value
+        elif arg.startswith("--output="):
+            output = arg.split("=", 1)[1]
+    if not formats and output.lower().endswith((".docx", ".html", ".htm")):
+        return False  # the extension of -o chooses the format
     return engine == "weasyprint" and (not formats or "pdf" in formats)
 
 
 def main() -> None:
     global _early_worker
+    import signal
+
+    # SIGTERM and SIGHUP end reportkit as Ctrl-C does: every `finally` runs, so no temporary file
+    # and no renderer process is left behind.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _on_signal)
     if _wants_weasyprint_pdf(sys.argv[1:]):
         from .writers.weasy import Worker
 

@@ -1,20 +1,25 @@
 """The whole pipeline, usable from Python: record → (translation) → document → writers → files.
 
-Every output is rendered in memory first and then written to a temporary file beside its target
-and renamed, so a failure never leaves a partial file behind.
+Where the files go is settled before any work (an output that is the record itself is refused);
+every output is rendered in memory first and only then written, by `files.write_output`, so a
+failure never leaves a partial file behind.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from .document import Document, build_document, parse_languages, with_options
 from .errors import UsageError
-from .files import write_atomic
+from .files import refuse_overlaps, write_output
+from .messages import note
+from .resources import example_record
 
 FORMATS = ("pdf", "docx", "html")
 SUFFIX = {"pdf": ".pdf", "docx": ".docx", "html": ".html"}
+BY_SUFFIX = {".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html"}
 
 
 @dataclass
@@ -40,7 +45,6 @@ class ExportOptions:
 def load(source: str | Path | None):
     """The record at `source` (None: the bundled example), validated."""
     from .record import load_record
-    from .resources import example_record
 
     return load_record(example_record() if source is None else source)
 
@@ -120,44 +124,91 @@ def record_stem(source: str | Path | None) -> str:
     return name
 
 
+def format_of(path: str | Path) -> str | None:
+    """The format a file name's extension names (`report.PDF` → pdf), or None."""
+    return BY_SUFFIX.get(Path(str(path)).suffix.lower())
+
+
 def output_paths(
-    source: str | Path | None, formats: list[str], output: Path | None, lang: str | None
-) -> dict[str, Path]:
-    """Where each format goes: `--output` (a file for one format, a folder for several), else
-    beside the working directory, named after the record file."""
+    source: str | Path | None,
+    formats: list[str] | None,
+    output: str | Path | None,
+    lang: str | None,
+) -> dict[str, str | Path]:
+    """Where each format goes, checked before any work is done.
+
+    `output` is a file for one format (a device, a FIFO or ``-`` for standard output too), or a
+    folder: one that exists, one written with a trailing slash, or any path given for several
+    formats. Without `--output`, files go into the working folder, named after the record. With
+    no formats given, the extension of `output` chooses the format (else PDF). An extension that
+    names another format than the one asked for is refused, and so is a target that is the
+    record itself or another output of the same run.
+    """
+    text = None if output is None else str(output)
+    if not formats:
+        formats = [(text and format_of(text)) or "pdf"]
     stem = record_stem(source)
     if lang:
         stem += f".{lang}"
-    if output is not None and len(formats) == 1 and not output.is_dir():
-        return {formats[0]: output}
-    folder = output if output is not None else Path.cwd()
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"--output {folder}: several formats need a folder, and this is a file")
-    return {fmt: folder / f"{stem}{SUFFIX[fmt]}" for fmt in formats}
+    if text == "-":
+        if len(formats) > 1:
+            raise UsageError("-o -: standard output takes one format; give a folder for several")
+        targets: dict[str, str | Path] = {formats[0]: "-"}
+    elif text is not None and not _means_folder(text) and len(formats) == 1:
+        named = format_of(text)
+        if named is not None and named != formats[0]:
+            raise UsageError(
+                f"-o {text}: the extension says {named}, but the format is {formats[0]}; "
+                f"name the file {Path(text).stem}{SUFFIX[formats[0]]} or choose -f {named}"
+            )
+        targets = {formats[0]: Path(text)}
+    else:
+        folder = Path(text) if text is not None else Path.cwd()
+        if text is not None and not _means_folder(text):
+            if os.path.lexists(text):
+                raise UsageError(f"-o {text}: several formats need a folder, and this is a file")
+            if format_of(text):
+                raise UsageError(f"-o {text}: several formats need a folder, not a file name")
+        targets = {fmt: folder / f"{stem}{SUFFIX[fmt]}" for fmt in formats}
+    inputs = [example_record() if source is None else source]
+    refuse_overlaps(inputs, list(targets.values()))
+    return targets
+
+
+def _means_folder(text: str) -> bool:
+    return text.endswith(("/", os.sep)) or os.path.isdir(text)
 
 
 def export(
     source: str | Path | None,
-    formats: list[str] | tuple[str, ...] = ("pdf",),
-    output: Path | None = None,
+    formats: list[str] | tuple[str, ...] | None = ("pdf",),
+    output: str | Path | None = None,
     options: ExportOptions | None = None,
-) -> dict[str, Path]:
-    """Export the record at `source` in each format; returns format → written path."""
+) -> dict[str, str | Path]:
+    """Export the record at `source` in each format; returns format → written path (``-`` for
+    standard output). `formats` None or empty: the extension of `output`, else PDF."""
     options = options or ExportOptions()
-    formats = list(dict.fromkeys(formats))
+    formats = list(dict.fromkeys(formats or ()))
     for fmt in formats:
         if fmt not in FORMATS:
             raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
-    record = load(source)
-    document = document_for(record, options)
     targets = output_paths(source, formats, output, options.lang)
+    formats = list(targets)
     if options.sign and "pdf" not in formats:
         raise UsageError("--sign signs the PDF: add --format pdf")
-    rendered = {fmt: render(document, fmt, options) for fmt in formats}
+    note(f"reading {source or 'the bundled example'}")
+    record = load(source)
+    document = document_for(record, options)
+    rendered = {}
+    for fmt in formats:
+        note(f"rendering {fmt}" + (f" ({options.engine})" if fmt == "pdf" else ""))
+        rendered[fmt] = render(document, fmt, options)
     if options.sign:
         from .archive import sign_pdf
 
+        note("signing the PDF")
         rendered["pdf"] = sign_pdf(rendered["pdf"], options.sign, options.sign_password)
     for fmt, data in rendered.items():
-        write_atomic(targets[fmt], data)
+        note(f"writing {targets[fmt]}")
+        write_output(targets[fmt], data)
     return targets

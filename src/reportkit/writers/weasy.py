@@ -76,18 +76,29 @@ class Worker:
     Importing WeasyPrint takes about half a second of one core; the worker spends it while this
     process reads, validates and lays out the report on the other. It then renders the HTML it is
     sent with `html_to_pdf`, the same function as in-process rendering.
+
+    The worker never outlives this process: it holds the read end of a pipe whose only write end
+    is ours, and exits as soon as that pipe reports end-of-file (this process is gone, however it
+    ended, `kill -9` included); on Linux the kernel also sends it SIGKILL when we die. It ignores
+    Ctrl-C, which reaches the whole process group: this process decides, and `close` ends it.
     """
 
     def __init__(self) -> None:
+        import os
         import subprocess
         import sys
 
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "reportkit.writers.weasy"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        lifeline, self._lifeline = os.pipe()
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "reportkit.writers.weasy", str(lifeline), str(os.getpid())],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=(lifeline,),
+            )
+        finally:
+            os.close(lifeline)
 
     def render(self, document: Document) -> bytes:
         import json
@@ -102,18 +113,54 @@ class Worker:
         return out
 
     def close(self) -> None:
+        import os
+
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if stream is not None and not stream.closed:
+                stream.close()
+        if self._lifeline is not None:
+            os.close(self._lifeline)
+            self._lifeline = None
+
+
+def _die_with_parent(lifeline: int, parent: int) -> None:
+    """Exit at once when the parent is gone (see `Worker`)."""
+    import os
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:  # Linux: the kernel kills us when the parent dies, even mid-computation
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while os.read(lifeline, 1):
+            pass
+        os._exit(1)  # end-of-file: the parent's end is closed, so the parent is gone
+
+    threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # it died before the watch began
+        os._exit(1)
 
 
 def _serve() -> None:
     import json
     import sys
 
+    _die_with_parent(int(sys.argv[1]), int(sys.argv[2]))
     import weasyprint  # noqa: F401  (the point of the worker: import while the parent works)
 
-    payload = json.loads(sys.stdin.buffer.read())
+    payload = json.loads(sys.stdin.buffer.read() or b"null")
+    if payload is None:  # the parent closed our input without a job: nothing to do
+        return
     sys.stdout.buffer.write(html_to_pdf(payload["html"], payload["options"]))
 
 

@@ -1,0 +1,35 @@
+"""Warnings and progress notes for the person running reportkit, on standard error.
+
+One place decides whether they are shown (`--quiet` hides both, `--verbose` adds the notes), so
+library code can warn without knowing whether it runs under the CLI. A warning is printed once,
+however often the same thing is found.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+_quiet = False
+_verbose = False
+_seen: set[str] = set()
+_start = time.perf_counter()
+
+
+def configure(*, quiet: bool = False, verbose: bool = False) -> None:
+    global _quiet, _verbose
+    _quiet, _verbose = quiet, verbose
+
+
+def warn(message: str) -> None:
+    """`reportkit: warning: <message>`, once per distinct message, unless --quiet."""
+    if _quiet or message in _seen:
+        return
+    _seen.add(message)
+    print(f"reportkit: warning: {message}", file=sys.stderr, flush=True)
+
+
+def note(message: str) -> None:
+    """A step of the work, with the seconds since start, under --verbose only."""
+    if _verbose and not _quiet:
+        print(f"reportkit: {time.perf_counter() - _start:6.2f}s {message}", file=sys.stderr)
