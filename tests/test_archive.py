@@ -551,9 +551,12 @@ def test_svg_code_decodes_from_an_archival_pdf_page(document, tmp_path):
     assert parse_verification_payload(zbar(tmp_path / "page.png")) == (ref, sha)
 
 
-def test_an_overlong_reference_is_a_usage_error():
-    with pytest.raises(UsageError, match="too long"):
-        verification_qr_svg("م" * 2000, "0" * 64)
+def test_an_overlong_reference_is_shortened_in_the_code_never_refused():
+    reference, sha = "م" * 2000, "0" * 64
+    svg = verification_qr_svg(reference, sha)
+    assert svg.startswith("<svg ")
+    carried, found = parse_verification_payload(verification_payload(reference, sha))
+    assert found == sha and 0 < len(carried) < len(reference) and reference.startswith(carried)
 
 
 # --- Signing -------------------------------------------------------------------------------------

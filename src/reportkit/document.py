@@ -103,8 +103,16 @@ class Verification:
     sha256: str
 
     @property
+    def code_reference(self) -> str:
+        """The part of the reference the QR code carries: all of it unless it is too long for a
+        code that still scans from paper (then its beginning, and `hint` says so)."""
+        from .verification import code_reference
+
+        return code_reference(self.reference)
+
+    @property
     def payload(self) -> str:
-        """The text the QR code holds."""
+        """The text the QR code holds: the same in every writer, whatever the reference's length."""
         from .verification import verification_payload
 
         return verification_payload(self.reference, self.sha256)
@@ -320,6 +328,21 @@ class _Builder:
                 reference=c.reference or "",
                 sha256=hashlib.sha256(source).hexdigest(),
             )
+            carried = len(verification.code_reference)
+            if carried < len(verification.reference):  # the reader must not take it for all
+                verification = dataclasses.replace(
+                    verification,
+                    hint=tuple(
+                        Span(
+                            f"{h.text} "
+                            + label(h.lang, "verify_partial").format(
+                                n=self.local_digits(str(carried), h.lang)
+                            ),
+                            h.lang,
+                        )
+                        for h in verification.hint
+                    ),
+                )
         marking = None
         if self.presentation.marking:
             text = self.presentation.marking

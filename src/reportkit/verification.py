@@ -10,20 +10,51 @@ import re
 from urllib.parse import quote, unquote
 from xml.sax.saxutils import quoteattr
 
-from .errors import UsageError
-
 QR_PREFIX = "reportkit:v1"
+
+# The code is printed 28-30 mm wide. Up to version 25 (117 modules with the quiet zone) a module
+# stays about 0.25 mm, which phone cameras and 300 dpi scans of a printed page read; bigger codes
+# hold more but stop scanning from paper. Error correction M, byte mode: version 25 holds 997
+# bytes (ISO/IEC 18004 table 7), and both encoders reportkit uses (qrcode, ReportLab's) agree.
+QR_VERSION = 25
+QR_CAPACITY = 997
+_SAFE = "/-._~"
+_FIXED = len(f"{QR_PREFIX};ref=;sha256=") + 64
+
+
+def _encoded(reference: str) -> str:
+    return quote(reference, safe=_SAFE)
+
+
+def code_reference(reference: str) -> str:
+    """The part of `reference` the verification code carries: all of it when it fits, else its
+    longest beginning that does, cut between characters (never inside a percent-encoded one).
+
+    The SHA-256 always fits, so every record gets a code that says which record it was made from;
+    a very long reference is shortened in the code, and the printed text says so.
+    """
+    reference = reference or ""
+    budget = QR_CAPACITY - _FIXED
+    if len(_encoded(reference)) <= budget:
+        return reference
+    used = 0
+    for i, ch in enumerate(reference):
+        used += len(_encoded(ch))
+        if used > budget:
+            return reference[:i]
+    return reference
 
 
 def verification_payload(reference: str, sha256: str) -> str:
-    """`reportkit:v1;ref=<reference, percent-encoded UTF-8>;sha256=<hex>`.
+    """`reportkit:v1;ref=<reference, percent-encoded UTF-8>;sha256=<hex>`, with as much of the
+    reference as the code holds (`code_reference`), so every writer's code carries the same text.
 
     Percent-encoding keeps the payload ASCII (an Arabic reference reads the same in every scanner,
     whatever character set it guesses) and keeps `;` and `=` in a reference from breaking fields.
     """
     if not re.fullmatch(r"[0-9a-f]{64}", sha256):
         raise ValueError(f"not a hex SHA-256: {sha256!r}")
-    return f"{QR_PREFIX};ref={quote(reference or '', safe='/-._~')};sha256={sha256}"
+    return f"{QR_PREFIX};ref={_encoded(code_reference(reference))};sha256={sha256}"
 
 
 def parse_verification_payload(text: str) -> tuple[str, str]:
@@ -39,16 +70,10 @@ def parse_verification_payload(text: str) -> tuple[str, str]:
 
 def _qr(reference: str, sha256: str, **kwargs):
     import qrcode
-    from qrcode.exceptions import DataOverflowError
 
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, **kwargs)
     qr.add_data(verification_payload(reference, sha256).encode("ascii"), optimize=0)
-    try:
-        qr.make(fit=True)
-    except (DataOverflowError, ValueError):  # qrcode says "Invalid version (was 41…)"
-        raise UsageError(
-            f"the reference ({len(reference)} characters) is too long for a verification QR code"
-        ) from None
+    qr.make(fit=True)  # the payload fits QR_VERSION by construction
     return qr
 
 
