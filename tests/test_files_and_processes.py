@@ -1,0 +1,388 @@
+"""What reportkit promises about files, processes and its command line, checked through the real
+command: it writes only what was asked, the way it was asked; no process outlives it; every
+failure a user can cause is one line and a documented exit code.
+
+Every path these tests write is inside their temporary folder: the FIFO and the links are their
+own, never the machine's /dev/null or /dev/stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import EXAMPLE, run_cli
+
+
+@pytest.fixture
+def record(tmp_path) -> Path:
+    path = tmp_path / "r.yaml"
+    path.write_bytes(EXAMPLE.read_bytes())
+    return path
+
+
+def one_error_line(result) -> str:
+    err = result.stderr.decode()
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("reportkit: error: "), err
+    assert "Traceback" not in err and "internal error" not in err
+    return lines[0]
+
+
+# --- Outputs that must be refused ------------------------------------------------------------
+
+
+def test_the_record_is_never_overwritten_by_its_own_export(record):
+    before = record.read_bytes()
+    result = run_cli("export", str(record), "-f", "html", "-o", str(record))
+    assert result.returncode == 2
+    assert "that is the input file" in one_error_line(result)
+    assert record.read_bytes() == before
+
+
+def test_the_record_is_not_overwritten_through_a_link_either(record, tmp_path):
+    link = tmp_path / "report.html"
+    link.symlink_to(record)
+    before = record.read_bytes()
+    result = run_cli("export", str(record), "-f", "html", "-o", str(link))
+    assert result.returncode == 2
+    assert "by another name" in one_error_line(result)
+    assert record.read_bytes() == before and link.is_symlink()
+
+
+def test_extract_does_not_replace_the_pdf_it_reads(record, tmp_path):
+    pdf = tmp_path / "r.pdf"
+    assert run_cli("export", str(record), "-o", str(pdf)).returncode == 0
+    before = pdf.read_bytes()
+    result = run_cli("extract", str(pdf), "-o", str(pdf))
+    assert result.returncode == 2
+    assert "that is the input file" in one_error_line(result)
+    assert pdf.read_bytes() == before
+
+
+def test_translate_does_not_replace_the_record(record):
+    before = record.read_bytes()
+    result = run_cli("translate", str(record), "--to", "en", "-o", str(record))
+    assert result.returncode == 2
+    assert "that is the input file" in one_error_line(result)
+    assert record.read_bytes() == before
+
+
+def test_two_outputs_of_one_run_may_not_be_one_file(record, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "r.pdf").write_bytes(b"%PDF-old")
+    (out / "r.html").symlink_to(out / "r.pdf")
+    result = run_cli("export", str(record), "-f", "pdf", "-f", "html", "-o", str(out))
+    assert result.returncode == 2
+    assert "one file" in one_error_line(result)
+    assert (out / "r.pdf").read_bytes() == b"%PDF-old"
+
+
+def test_an_extension_that_names_another_format_is_refused(record, tmp_path):
+    result = run_cli("export", str(record), "-f", "html", "-o", str(tmp_path / "x.pdf"))
+    assert result.returncode == 2
+    assert "the extension says pdf, but the format is html" in one_error_line(result)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.yaml"]
+
+
+def test_several_formats_to_standard_output_are_refused(record, tmp_path):
+    result = run_cli("export", str(record), "-f", "pdf", "-f", "html", "-o", "-", cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == b""
+    assert "standard output takes one format" in one_error_line(result)
+
+
+# --- Outputs written the way they were asked -------------------------------------------------
+
+
+def test_the_extension_of_output_chooses_the_format(record, tmp_path):
+    result = run_cli("export", str(record), "-o", str(tmp_path / "report.docx"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "report.docx").read_bytes()[:2] == b"PK"
+
+
+def test_a_trailing_slash_means_a_folder(record, tmp_path):
+    result = run_cli("export", str(record), "-f", "html", "-o", str(tmp_path / "new") + "/")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "new").is_dir()
+    assert [p.name for p in (tmp_path / "new").iterdir()] == ["r.html"]
+
+
+def test_dash_writes_the_one_format_to_standard_output(record, tmp_path):
+    result = run_cli("export", str(record), "-o", "-", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(b"%PDF-") and result.stdout.rstrip().endswith(b"%%EOF")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.yaml"]
+
+
+def test_a_fifo_is_written_through_not_replaced(record, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = bytearray()
+
+    def read():
+        with open(fifo, "rb") as f:
+            received.extend(f.read())
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    result = run_cli("export", str(record), "-f", "html", "-o", str(fifo))
+    reader.join(timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert received.startswith(b"<!DOCTYPE html>")
+    assert result.stdout == b""  # the path is not printed into a stream that may carry the file
+
+
+def test_a_link_keeps_pointing_at_its_replaced_target(record, tmp_path):
+    target = tmp_path / "kept.html"
+    target.write_text("old")
+    link = tmp_path / "link.html"
+    link.symlink_to(target.name)
+    result = run_cli("export", str(record), "-f", "html", "-o", str(link))
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and os.readlink(link) == "kept.html"
+    assert target.read_bytes().startswith(b"<!DOCTYPE html>")
+
+
+def _cli_with_umask(umask: int, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "reportkit", *args],
+        capture_output=True,
+        timeout=120,
+        preexec_fn=lambda: os.umask(umask),
+    )
+
+
+def test_new_files_honour_the_umask_and_replaced_files_keep_their_mode(record, tmp_path):
+    new = tmp_path / "new.html"
+    assert (
+        _cli_with_umask(0o027, "export", str(record), "-f", "html", "-o", str(new)).returncode == 0
+    )
+    assert stat.S_IMODE(new.stat().st_mode) == 0o640
+    secret = tmp_path / "secret.html"
+    secret.write_text("old")
+    secret.chmod(0o600)
+    result = _cli_with_umask(0o022, "export", str(record), "-f", "html", "-o", str(secret))
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    assert secret.read_bytes().startswith(b"<!DOCTYPE html>")
+
+
+def test_a_write_failure_names_the_users_path_not_a_temporary_one(record, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    target = blocker / "report.html"
+    result = run_cli("export", str(record), "-f", "html", "-o", str(target))
+    assert result.returncode == 1
+    line = one_error_line(result)
+    assert str(target) in line and ".part" not in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-folder", "r.yaml"]
+
+
+def test_quiet_prints_nothing_and_verbose_says_each_step(record, tmp_path):
+    quiet = run_cli("export", str(record), "-f", "html", "-q", cwd=tmp_path)
+    assert quiet.returncode == 0 and quiet.stdout == b"" and quiet.stderr == b""
+    loud = run_cli("export", str(record), "-f", "html", "-v", "-o", "v.html", cwd=tmp_path)
+    assert loud.returncode == 0
+    assert b"rendering html" in loud.stderr and b"writing v.html" in loud.stderr
+
+
+# --- Processes ---------------------------------------------------------------------------------
+
+
+def _long_record(tmp_path: Path) -> Path:
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    # About 70 pages: WeasyPrint renders it for several seconds, far longer than a worker that
+    # notices its parent's end needs to exit.
+    data["recommendations"] = data["recommendations"] * 80
+    data["sections"] = data["sections"] * 16
+    path = tmp_path / "long.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(c) for c in text.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")  # a zombie has exited; only its parent's reaping is left
+
+
+def _start_export_with_worker(tmp_path: Path, target: Path):
+    """An export of a long record, caught while its worker renders (after reportkit says, under
+    --verbose, that it sends the page to the renderer)."""
+    record = _long_record(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reportkit", "export", str(record), "-v", "-o", str(target)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a terminal's foreground job has
+    )
+    deadline = time.monotonic() + 30
+    while not _children(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    workers = _children(proc.pid)
+    assert workers, "the WeasyPrint worker did not start with reportkit"
+    for line in proc.stderr:
+        if b"rendering pdf" in line:
+            break
+    time.sleep(1.0)  # the page is with the worker now, which renders for several seconds
+    assert proc.poll() is None and all(_alive(w) for w in workers)
+    return proc, workers
+
+
+def _gone_within(pids: list[int], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not any(_alive(p) for p in pids):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_ctrl_c_ends_the_whole_export_with_130_and_no_file(tmp_path):
+    target = tmp_path / "long.pdf"
+    proc, workers = _start_export_with_worker(tmp_path, target)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.decode().strip().splitlines()[-1] == "reportkit: error: interrupted"
+    assert _gone_within(workers, 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.yaml"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_sigterm_ends_the_export_and_its_worker(tmp_path):
+    target = tmp_path / "long.pdf"
+    proc, workers = _start_export_with_worker(tmp_path, target)
+    proc.terminate()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert _gone_within(workers, 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.yaml"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_kill_9_leaves_no_worker_behind(tmp_path):
+    proc, workers = _start_export_with_worker(tmp_path, tmp_path / "long.pdf")
+    proc.kill()
+    proc.wait(timeout=30)
+    assert _gone_within(workers, 2), "the WeasyPrint worker outlived reportkit"
+
+
+def test_the_worker_exits_when_its_lifeline_closes_before_any_job():
+    # A parent that dies before sending work: the worker must not wait for input forever.
+    code = (
+        "import os, sys, time\n"
+        "from reportkit.writers.weasy import Worker\n"
+        "w = Worker()\n"
+        "print(w.proc.pid, flush=True)\n"
+        "os._exit(0)\n"  # no close(), no cleanup: as if killed
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    worker = int(out.stdout.split()[0])
+    assert _gone_within([worker], 2)
+
+
+# --- The command line a user expects ---------------------------------------------------------
+
+
+def test_version_and_short_help():
+    from reportkit import __version__
+
+    version = run_cli("--version")
+    assert version.returncode == 0 and version.stdout.decode().strip() == f"reportkit {__version__}"
+    for args in (("-h",), ("export", "-h"), ("models", "install", "-h")):
+        result = run_cli(*args)
+        assert result.returncode == 0 and b"Usage: " in result.stdout, args
+    assert b"Examples:" in run_cli("export", "-h").stdout
+    assert b"Exit codes:" in run_cli("-h").stdout
+
+
+def test_shell_completion_is_offered():
+    assert b"--install-completion" in run_cli("--help").stdout
+    result = run_cli("--show-completion", "bash")
+    assert result.returncode == 0 and b"complete" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (("translate", "EXAMPLE", "--to", "xx"), "--to 'xx': unknown language code"),
+        (("models", "install"), "give a language pair"),
+    ],
+)
+def test_a_usage_error_is_one_line_with_exit_2(args, says):
+    args = tuple(str(EXAMPLE) if a == "EXAMPLE" else a for a in args)
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert says in one_error_line(result)
+
+
+def _run_without(modules: tuple[str, ...], tmp_path: Path, *args: str):
+    """The real command in an interpreter where `modules` cannot be imported, as on a machine
+    where that extra was never installed."""
+    blocker = tmp_path / "blocker"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class _Missing:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name.split('.')[0] in {modules!r}:\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, _Missing())\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(blocker)}
+    return subprocess.run(
+        [sys.executable, "-m", "reportkit", *args],
+        capture_output=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("export", "EXAMPLE", "--lang", "en", "-f", "html"),
+        ("translate", "EXAMPLE", "--to", "en"),
+        ("models", "list"),
+    ],
+)
+def test_a_missing_translate_extra_names_the_install_command(args, tmp_path):
+    args = tuple(str(EXAMPLE) if a == "EXAMPLE" else a for a in args)
+    result = _run_without(("argostranslate", "ctranslate2"), tmp_path, *args)
+    assert result.returncode == 2
+    assert "pip install 'reportkit[translate]'" in one_error_line(result)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker"]
+
+
+def test_a_missing_sign_extra_names_the_install_command(tmp_path):
+    p12 = tmp_path / "office.p12"
+    p12.write_bytes(b"not read before the extra is found missing")
+    result = _run_without(("pyhanko",), tmp_path, "export", "--sign", str(p12), "-o", "r.pdf")
+    assert result.returncode == 2
+    assert "pip install 'reportkit[sign]'" in one_error_line(result)
+    assert not (tmp_path / "r.pdf").exists()
