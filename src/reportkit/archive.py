@@ -478,7 +478,27 @@ def load_signer(p12_path: str | Path, password: bytes | str | None):
             f"{path}: cannot read a key and certificate from it: wrong password, or not a "
             f"PKCS#12 (.p12/.pfx) file"
         )
+    _check_validity(path, signer.signing_cert)
     return signer
+
+
+def _one_line(text: str) -> str:
+    """A name from a file, safe to print in a one-line message."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", "?", text)
+
+
+def _check_validity(path: Path, cert) -> None:
+    """Refuse a certificate outside its validity period: a signature made with it is one no
+    recipient's validator accepts, and nothing in the report would say so."""
+    now = dt.datetime.now(dt.UTC)
+    start, end = cert.not_valid_before, cert.not_valid_after
+    if start <= now <= end:
+        return
+    state = "has expired" if now > end else "is not valid yet"
+    raise ArchiveError(
+        f"{path}: the certificate ({_one_line(cert.subject.human_friendly)}) {state}: valid from "
+        f"{start.isoformat()} to {end.isoformat()}; reportkit does not sign with it"
+    )
 
 
 def sign_pdf(

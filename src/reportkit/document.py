@@ -17,11 +17,17 @@ from .errors import UsageError
 from .labels import label, language_name
 from .languages import direction, first_strong_direction
 from .record.model import MachineText, Provenance, Record
+from .record.text import document_text
 
 
 @dataclass(frozen=True)
 class Span:
-    """A text in one language, with its direction and, for machine translations, provenance."""
+    """A text in one language, with its direction and, for machine translations, provenance.
+
+    Its text is what every writer receives: line breaks are one line feed, and every bidi
+    embedding, override or isolate in it is closed on its own line (`record.text` has the rules),
+    so a writer that wraps the Span in an isolate of its own keeps it from reordering anything
+    outside."""
 
     text: str
     lang: str
@@ -29,6 +35,9 @@ class Span:
     machine: Provenance | None = None
 
     def __post_init__(self) -> None:
+        # Here rather than in the builder, so that no Span — the reference, the marking, a
+        # writer's own — can reach a renderer unconfined.
+        object.__setattr__(self, "text", document_text(self.text))
         if not self.dir:
             object.__setattr__(self, "dir", direction(self.lang))
 

@@ -24,21 +24,16 @@ from pydantic import (
 )
 
 from ..languages import is_language
+from .text import TextCharacterError, check_characters
 
-# C0 controls except tab, line feed and carriage return; DEL and C1 controls; lone surrogates and
-# the two non-characters: none of them can be printed, and XML (DOCX) cannot hold most of them.
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def check_plain_text(value: Any) -> str:
+    """A text's characters are ones a record may hold (the rules are in `record.text`)."""
     if not isinstance(value, str):
         raise ValueError(f"must be text, not {_kind(value)}")
-    bad = _FORBIDDEN.search(value)
-    if bad:
-        raise ValueError(
-            f"contains the control character U+{ord(bad.group()):04X}, which cannot be printed"
-        )
+    check_characters(value)
     return value
 
 
@@ -82,12 +77,19 @@ def _check_text(value: Any) -> Any:
                     f"unknown language code {code!r} (use ISO 639-1 codes: ar, en, fr…)"
                 )
             if isinstance(text, dict):
-                out[code] = (
-                    text if isinstance(text, MachineText) else MachineText.model_validate(text)
-                )
+                if "text" in text and isinstance(text["text"], str):
+                    try:
+                        check_characters(text["text"])
+                    except TextCharacterError as err:
+                        raise err.below(code, "text") from None
+                out[code] = MachineText.model_validate(text)
+            elif isinstance(text, MachineText):
+                out[code] = text
             else:
                 try:
                     out[code] = check_plain_text(text)
+                except TextCharacterError as err:
+                    raise err.below(code) from None
                 except ValueError as err:
                     raise ValueError(f"{code}: {err}") from None
         return out
