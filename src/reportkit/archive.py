@@ -28,6 +28,7 @@ from xml.sax.saxutils import escape, quoteattr
 from . import __version__
 from .document import Document
 from .errors import UsageError
+from .record.load import MAX_BYTES
 
 RECORD_NAME = "record.json"
 RECORD_MIME = "application/json"
@@ -366,16 +367,117 @@ def _open_pdf(path: Path):
         raise NotAPdf(f"{path}: not a readable PDF ({err})") from None
 
 
-def _record_spec(pdf):
-    """The file specification of the attached record, or None."""
+# A record is read no further than the record loader accepts (MAX_BYTES, 5 MiB): nothing larger
+# can be a record, and stopping there holds a decompression bomb (a one-megabyte stream that
+# inflates to gigabytes) to a few megabytes of memory and milliseconds. Deflate makes no data
+# larger than 0.1% plus a few bytes, hence the allowance for the stored (encoded) size.
+_RECORD_LIMIT = MAX_BYTES
+_XMP_LIMIT = 4 * 1024 * 1024  # an XMP packet is kilobytes; larger ones are not reportkit's
+_SLACK = 64 * 1024
+# reportkit attaches one file; a PDF listing thousands is searched no further than this many.
+_MAX_CANDIDATES = 1000
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _filters(stream) -> list[str]:
     import pikepdf
 
-    candidates = []
-    for name, spec in pdf.attachments.items():
-        candidates.append((name, spec.obj))
-    for item in pdf.Root.get("/AF", pikepdf.Array()):
-        if isinstance(item, pikepdf.Dictionary):
-            candidates.append((str(item.get("/UF", item.get("/F", ""))), item))
+    value = stream.get("/Filter")
+    if value is None:
+        return []
+    items = list(value) if isinstance(value, pikepdf.Array) else [value]
+    return [str(item) for item in items]
+
+
+def _has_predictor(stream) -> bool:
+    import pikepdf
+
+    parms = stream.get("/DecodeParms")
+    if isinstance(parms, pikepdf.Array):
+        parms = parms[0] if len(parms) else None
+    if not isinstance(parms, pikepdf.Dictionary):
+        return False
+    try:
+        return int(parms.get("/Predictor", 1)) > 1
+    except (TypeError, ValueError):
+        return True
+
+
+def _bounded_data(stream, limit: int) -> bytes:
+    """The decoded data of a PDF stream, never more than `limit` bytes of it held: _TooLarge as
+    soon as it would pass the limit, _Unreadable for data reportkit does not decode.
+
+    Only what reportkit writes is decoded (unfiltered data, or FlateDecode without predictor), by
+    zlib with a bound on its output: a decoder that expands without limit (pikepdf's would hand
+    back the whole gigabyte) is never asked.
+    """
+    import zlib
+
+    length = stream.get("/Length")
+    try:
+        if length is not None and int(length) > limit + _SLACK:
+            raise _TooLarge
+    except (TypeError, ValueError):
+        pass  # an odd /Length: qpdf found the data anyway, and its size is checked below
+    filters = _filters(stream)
+    if filters not in ([], ["/FlateDecode"]) or (filters and _has_predictor(stream)):
+        raise _Unreadable(f"it is encoded with {' '.join(filters)}, which reportkit does not read")
+    raw = stream.read_raw_bytes()
+    if len(raw) > limit + _SLACK or (not filters and len(raw) > limit):
+        raise _TooLarge
+    if not filters:
+        return raw
+    inflate = zlib.decompressobj()
+    out, pending = bytearray(), raw
+    try:
+        while True:
+            piece = inflate.decompress(pending, limit + 1 - len(out))
+            out += piece
+            if len(out) > limit:
+                raise _TooLarge
+            pending = inflate.unconsumed_tail
+            if inflate.eof or not (pending or piece):  # done, or a truncated stream ran out
+                break
+    except zlib.error as err:
+        raise _Unreadable(f"its compressed data is damaged ({err})") from None
+    return bytes(out)
+
+
+def _candidates(pdf):
+    """(name, file specification) of the attached files: from the catalog's /AF array and the
+    EmbeddedFiles name tree, at most _MAX_CANDIDATES of each; and whether any were left out."""
+    import pikepdf
+
+    found, more = [], False
+    af = pdf.Root.get("/AF")
+    if isinstance(af, pikepdf.Array):
+        more = len(af) > _MAX_CANDIDATES
+        for i in range(min(len(af), _MAX_CANDIDATES)):
+            item = af[i]
+            if isinstance(item, pikepdf.Dictionary):
+                found.append((str(item.get("/UF", item.get("/F", ""))), item))
+    names = pdf.Root.get("/Names")
+    tree = names.get("/EmbeddedFiles") if isinstance(names, pikepdf.Dictionary) else None
+    if isinstance(tree, pikepdf.Dictionary):
+        for count, (name, item) in enumerate(pikepdf.NameTree(tree).items()):
+            if count == _MAX_CANDIDATES:
+                more = True
+                break
+            if isinstance(item, pikepdf.Dictionary):
+                found.append((str(name), item))
+    return found, more
+
+
+def _record_spec(candidates):
+    """The file specification of the attached record among (name, spec) pairs, or None."""
+    import pikepdf
 
     def mime(obj) -> str:
         try:
@@ -396,13 +498,35 @@ def _record_spec(pdf):
 
 
 def _declared_sha256(pdf) -> str | None:
-    try:
-        meta = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
-        source = meta.get("dc:source")
-    except Exception:
+    """The record fingerprint the XMP metadata states (dc:source `sha256:<hex>`), if any.
+
+    Read with a bound like the record (_XMP_LIMIT), and parsed with no DTD, entity or network
+    access; an unreadable or oversized packet states nothing (the fingerprint is a check against
+    accidents, not a seal: whoever can change the attachment can change the metadata too).
+    """
+    import pikepdf
+    from lxml import etree
+
+    stream = pdf.Root.get("/Metadata")
+    if not isinstance(stream, pikepdf.Stream):
         return None
-    if isinstance(source, str) and source.startswith("sha256:"):
-        return source[len("sha256:") :]
+    try:
+        packet = _bounded_data(stream, _XMP_LIMIT)
+        parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+        )
+        root = etree.fromstring(packet, parser)
+    except (_TooLarge, _Unreadable, etree.XMLSyntaxError, pikepdf.PdfError, ValueError):
+        return None
+    dc = _NS["dc"]
+    values = [e.text or "" for e in root.iter(f"{{{dc}}}source")]
+    values += [
+        v for e in root.iter(f"{{{_NS['rdf']}}}Description") if (v := e.get(f"{{{dc}}}source"))
+    ]
+    for source in values:
+        source = source.strip()
+        if source.startswith("sha256:"):
+            return source[len("sha256:") :]
     return None
 
 
@@ -418,15 +542,25 @@ def extract_record(pdf_path: str | Path) -> tuple[dict[str, Any], str]:
     path = Path(pdf_path)
     pdf = _open_pdf(path)
     with pdf:
-        found = _record_spec(pdf)
+        candidates, more = _candidates(pdf)
+        found = _record_spec(candidates)
         if found is None:
+            among = f" among the first {_MAX_CANDIDATES} attached files" if more else ""
             raise NoRecord(
-                f"{path}: no reportkit record is attached to this PDF "
+                f"{path}: no reportkit record is attached to this PDF{among} "
                 f"(it was not made by reportkit, or the attachment was removed)"
             )
         name, obj = found
+        name = _one_line(name)
         try:
-            raw = obj.EF.F.read_bytes()
+            raw = _bounded_data(obj.EF.F, _RECORD_LIMIT)
+        except _TooLarge:
+            raise ArchiveError(
+                f"{path}: the attached {name} is larger than a record can be "
+                f"({_RECORD_LIMIT // 1024 // 1024} MB); it is not a reportkit record"
+            ) from None
+        except _Unreadable as err:
+            raise ArchiveError(f"{path}: the attached {name} cannot be read: {err}") from None
         except Exception as err:
             raise ArchiveError(f"{path}: the attached {name} cannot be read ({err})") from None
         declared = _declared_sha256(pdf)
