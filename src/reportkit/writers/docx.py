@@ -66,12 +66,9 @@ def _open(template: Path | None):
     if template is None:
         return docx.Document(str(templates_dir() / DEFAULT_TEMPLATE))
     path = Path(template)
+    data = read_template(path)
     try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise UsageError(f"--docx-template {path}: {err.strerror or err}") from None
-    try:
-        return docx.Document(io.BytesIO(_as_document(data)))
+        return docx.Document(io.BytesIO(data))
     except Exception as err:  # python-docx, zipfile and lxml each raise their own kinds
         raise UsageError(
             f"--docx-template {path}: not a usable Word .docx or .dotx file "
@@ -79,23 +76,185 @@ def _open(template: Path | None):
         ) from None
 
 
-def _as_document(data: bytes) -> bytes:
-    """A Word template (.dotx) is a document with another content type: relabel it."""
+# A letterhead is a few megabytes; these bounds leave room for embedded fonts and large header
+# art, and keep the refusal of a zip bomb (a megabyte that inflates to gigabytes) within a few
+# megabytes of memory and a fraction of a second: sizes are counted while inflating, never taken
+# from the zip's own claims.
+PART_LIMIT = 64 * 1024 * 1024
+XML_PART_LIMIT = 16 * 1024 * 1024  # parsed into a tree many times its size
+TOTAL_LIMIT = 256 * 1024 * 1024
+MAX_PARTS = 10_000
+_CHUNK = 1024 * 1024
+_CONTENT_TYPES = "[Content_Types].xml"
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+
+
+def read_template(path: Path) -> bytes:
+    """The letterhead at `path` as a package python-docx can open: every part read with a size
+    limit, every XML part parsed without DTDs or entities, external relationships (and what
+    refers to them) dropped, a .dotx relabelled as a document. A UsageError names the part that
+    cannot be used.
+
+    Read twice: first to check (one part held at a time, so a bomb costs no memory), then to keep.
+    """
+    where = f"--docx-template {path}"
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            types = package.read("[Content_Types].xml")
-            if _TEMPLATE_TYPE not in types:
-                return data
-            out = io.BytesIO()
-            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as relabelled:
-                for item in package.infolist():
-                    content = package.read(item.filename)
-                    if item.filename == "[Content_Types].xml":
-                        content = content.replace(_TEMPLATE_TYPE, _DOCUMENT_TYPE)
-                    relabelled.writestr(item, content)
-            return out.getvalue()
-    except (zipfile.BadZipFile, KeyError):
-        return data  # python-docx says what is wrong with it
+        size = path.stat().st_size
+        package = zipfile.ZipFile(path)
+    except OSError as err:
+        raise UsageError(f"{where}: {err.strerror or err}") from None
+    except (zipfile.BadZipFile, ValueError, EOFError) as err:
+        raise UsageError(
+            f"{where}: not a usable Word .docx or .dotx file (not a zip archive: {err})"
+        ) from None
+    with package:
+        if size > TOTAL_LIMIT:
+            raise UsageError(f"{where}: larger than {_mb(TOTAL_LIMIT)}; not a letterhead")
+        items = _entries(package, where)
+        types = _content_types(package, items, where)
+        dropped = _check(package, items, types, where)
+        return _rebuilt(package, items, dropped, where)
+
+
+def _mb(size: int) -> str:
+    return f"{size // 1024 // 1024} MB"
+
+
+def _entries(package: zipfile.ZipFile, where: str) -> list[zipfile.ZipInfo]:
+    """The zip's members, checked before any is inflated."""
+    infos = package.infolist()
+    if len(infos) > MAX_PARTS:
+        raise UsageError(f"{where}: {len(infos)} parts; a Word file has a few dozen")
+    seen, items = set(), []
+    for info in infos:
+        name = x.one_line(info.filename)
+        if info.filename.lower() in seen:
+            raise UsageError(f"{where}: {name}: listed twice in the archive")
+        seen.add(info.filename.lower())
+        if info.flag_bits & 0x1:
+            raise UsageError(f"{where}: {name}: encrypted; reportkit reads unencrypted files")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise UsageError(
+                f"{where}: {name}: compressed with method {info.compress_type}, "
+                f"which Word does not write"
+            )
+        if info.file_size > PART_LIMIT:  # a claim, but one worth believing when it says no
+            raise UsageError(f"{where}: {name}: larger than {_mb(PART_LIMIT)}")
+        if not info.is_dir():
+            items.append(info)
+    return items
+
+
+def _chunks(package: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, where: str):
+    """A member's bytes, inflated a megabyte at a time, refused as soon as they pass `limit`."""
+    import zlib
+
+    name = x.one_line(info.filename)
+    size = 0
+    try:
+        with package.open(info) as member:
+            while chunk := member.read(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    what = "an XML part" if limit == XML_PART_LIMIT else "a part"
+                    raise UsageError(f"{where}: {name}: larger than {_mb(limit)} ({what})")
+                yield chunk
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as err:
+        raise UsageError(f"{where}: {name}: damaged ({err})") from None
+
+
+def _read(package: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, where: str) -> bytes:
+    return b"".join(_chunks(package, info, limit, where))
+
+
+def _content_types(package: zipfile.ZipFile, items: list[zipfile.ZipInfo], where: str):
+    """[Content_Types].xml, parsed: (defaults by extension, overrides by part name)."""
+    info = next((i for i in items if i.filename == _CONTENT_TYPES), None)
+    if info is None:
+        raise UsageError(f"{where}: not a Word file (it has no {_CONTENT_TYPES})")
+    root = _xml(_read(package, info, XML_PART_LIMIT, where), info.filename, where)
+    defaults, overrides = {}, {}
+    for element in root:
+        local = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+        if local == "Default":
+            defaults[element.get("Extension", "").lower()] = element.get("ContentType", "")
+        elif local == "Override":
+            overrides[element.get("PartName", "").lower()] = element.get("ContentType", "")
+    return defaults, overrides
+
+
+def _is_xml(info: zipfile.ZipInfo, types) -> bool:
+    defaults, overrides = types
+    name = info.filename
+    kind = overrides.get(f"/{name}".lower()) or defaults.get(name.rsplit(".", 1)[-1].lower(), "")
+    return kind.endswith("xml") or name.lower().endswith(_XML_SUFFIXES)
+
+
+def _xml(data: bytes, name: str, where: str):
+    try:
+        return x.parse_part(data)
+    except x.NotUsableXml as err:
+        raise UsageError(f"{where}: {x.one_line(name)}: not usable XML ({err})") from None
+
+
+def _check(package: zipfile.ZipFile, items, types, where: str) -> dict[str, set[str]]:
+    """Inflate every part within its limit and the total, parse every XML part; the external
+    relationship ids to drop, by part (each .rels part and the part it belongs to)."""
+    total, dropped = 0, {}
+    for info in items:
+        if _is_xml(info, types):
+            data = _read(package, info, XML_PART_LIMIT, where)
+            size = len(data)
+            root = _xml(data, info.filename, where)
+            if info.filename.endswith(".rels"):
+                ids = x.drop_external_relationships(root)
+                if ids:
+                    dropped[info.filename] = ids
+                    source = _rels_source(info.filename)
+                    if source:
+                        dropped.setdefault(source, set()).update(ids)
+            del data, root
+        else:
+            size = sum(len(chunk) for chunk in _chunks(package, info, PART_LIMIT, where))
+        total += size
+        if total > TOTAL_LIMIT:
+            raise UsageError(
+                f"{where}: {x.one_line(info.filename)}: the parts up to this one come to more "
+                f"than {_mb(TOTAL_LIMIT)}; not a letterhead"
+            )
+    return dropped
+
+
+def _rels_source(name: str) -> str | None:
+    """The part a relationships part belongs to (word/_rels/settings.xml.rels →
+    word/settings.xml); None for the package's own _rels/.rels."""
+    folder, _, base = name.rpartition("_rels/")
+    if not base.endswith(".rels") or (folder and not folder.endswith("/")):
+        return None
+    return (folder + base[: -len(".rels")]) or None
+
+
+def _rebuilt(package: zipfile.ZipFile, items, dropped: dict[str, set[str]], where: str) -> bytes:
+    """The checked parts in a new (stored) zip, without external relationships."""
+    from lxml import etree
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as rebuilt:
+        for info in items:
+            name = info.filename
+            limit = XML_PART_LIMIT if name in dropped or name == _CONTENT_TYPES else PART_LIMIT
+            data = _read(package, info, limit, where)
+            if name in dropped:
+                root = x.parse_part(data)  # parsed once already: it is usable
+                if name.endswith(".rels"):
+                    x.drop_external_relationships(root)
+                else:
+                    x.drop_references(root, dropped[name])
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            if name == _CONTENT_TYPES:
+                data = data.replace(_TEMPLATE_TYPE, _DOCUMENT_TYPE)  # a .dotx opens as a document
+            rebuilt.writestr(name, data)
+    return out.getvalue()
 
 
 def script_runs(text: str, rtl: bool) -> list[tuple[str, bool]]:
@@ -378,7 +537,7 @@ class _Writer:
             if rel.reltype != RT.THEME or rel.is_external:
                 continue
             part = rel.target_part
-            root = etree.fromstring(part.blob)
+            root = etree.fromstring(part.blob, x.safe_parser())  # resolves no entity
             for font in ("majorFont", "minorFont"):
                 for scheme in root.iter(f"{a}{font}"):
                     for tag, family in (("cs", ARABIC_FAMILY), ("latin", LATIN_FAMILY)):

@@ -336,3 +336,132 @@ def watermark_run(text: str, font: str):
         f'<v:textpath style="font-family:&quot;{font}&quot;;font-size:1pt" string={quoteattr(xml_text(text))}/>'
         '<w10:wrap anchorx="margin" anchory="margin"/></v:shape></w:pict></w:r>'
     )
+
+
+# --- reading a template's XML safely ----------------------------------------------------------
+
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_O_NS = "urn:schemas-microsoft-com:office:office"
+
+
+def one_line(text: str) -> str:
+    """A name from a user's file, safe to print in a one-line message."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", "?", text)
+
+
+class NotUsableXml(ValueError):
+    """A template part that is not XML reportkit reads (syntax error, DTD, entities)."""
+
+
+def safe_parser():
+    """An lxml parser that never reads a DTD, expands or resolves an entity, or opens the network:
+    a template's XML is data, and Office files have no DTDs (ECMA-376 Part 2 forbids them)."""
+    from lxml import etree
+
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=False,
+    )
+
+
+def parse_part(data: bytes):
+    """The root element of a template's XML part, or NotUsableXml saying why not."""
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(data, safe_parser())
+    except etree.XMLSyntaxError as err:
+        raise NotUsableXml(one_line(getattr(err, "msg", None) or str(err))) from None
+    except ValueError as err:  # e.g. "Unicode strings with encoding declaration…"
+        raise NotUsableXml(one_line(str(err))) from None
+    if root is None:
+        raise NotUsableXml("empty")
+    info = root.getroottree().docinfo
+    if info.doctype or info.internalDTD is not None:
+        raise NotUsableXml("it declares a DTD, which Office files may not have")
+    return root
+
+
+def drop_external_relationships(rels) -> set[str]:
+    """Remove every TargetMode="External" relationship from a .rels root; their ids.
+
+    A template's links to the outside (a remote attached template, linked images, hyperlinks to
+    file:// paths) would otherwise be carried into every report made with it, for Word to follow.
+    """
+    dropped = set()
+    for rel in rels.findall(f"{{{PKG_RELS_NS}}}Relationship"):
+        if rel.get("TargetMode", "Internal") == "External":
+            dropped.add(rel.get("Id"))
+            rels.remove(rel)
+    return dropped
+
+
+def drop_references(root, ids: set[str]) -> int:
+    """Remove what refers to the relationships `ids` from a part's XML; how many were removed.
+
+    A hyperlink keeps its text (only the link goes); a picture whose image is only linked goes
+    whole (its enclosing drawing, VML picture or alternate content); a picture that also embeds
+    its image only loses the link; anything else (w:attachedTemplate, w:subDoc, a mail-merge data
+    source…) is removed as the element it is.
+    """
+    attrs = {f"{{{R_NS}}}{name}" for name in ("id", "link", "embed", "pict", "href")}
+    attrs.add(f"{{{_O_NS}}}relid")
+    found = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for name, value in element.attrib.items():
+            if name in attrs and value in ids:
+                found.append((element, name))
+    removed = 0
+    for element, name in found:
+        if element is not root and not any(a is root for a in element.iterancestors()):
+            continue  # already gone with an enclosing element
+        if element.tag == f"{{{_W_NS}}}hyperlink":
+            parent = element.getparent()
+            at = parent.index(element)
+            for i, kid in enumerate(list(element)):
+                parent.insert(at + i, kid)
+            parent.remove(element)
+        elif name == f"{{{R_NS}}}link" and element.get(f"{{{R_NS}}}embed") not in (None, *ids):
+            del element.attrib[name]
+        else:
+            target = _picture(element) if _is_image_source(element) else element
+            parent = target.getparent()
+            if parent is None:
+                continue
+            parent.remove(target)
+        removed += 1
+    return removed
+
+
+def _is_image_source(element) -> bool:
+    local = element.tag.rsplit("}", 1)[-1]
+    return element.tag == f"{{{_A_NS}}}blip" or local in ("imagedata", "fill", "OLEObject")
+
+
+def _picture(element):
+    """The whole picture an image reference belongs to (outermost wrapper first)."""
+    wrappers = (
+        f"{{{_MC_NS}}}AlternateContent",
+        f"{{{_W_NS}}}drawing",
+        f"{{{_W_NS}}}pict",
+        f"{{{_W_NS}}}object",
+    )
+    found = None
+    for ancestor in element.iterancestors():
+        if ancestor.tag == wrappers[0]:
+            return ancestor
+        if found is None and ancestor.tag in wrappers[1:]:
+            found = ancestor
+        if ancestor.tag in (f"{{{_W_NS}}}p", f"{{{_W_NS}}}body", f"{{{_W_NS}}}hdr"):
+            break
+    return found if found is not None else element
