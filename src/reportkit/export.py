@@ -196,6 +196,10 @@ def export(
     formats = list(targets)
     if options.sign and "pdf" not in formats:
         raise UsageError("--sign signs the PDF: add --format pdf")
+    if options.sign:  # a key that cannot sign (wrong password, expired) is refused before any work
+        from .archive import load_signer
+
+        load_signer(options.sign, options.sign_password)
     note(f"reading {source or 'the bundled example'}")
     record = load(source)
     document = document_for(record, options)
