@@ -1,4 +1,4 @@
-"""Issue 3's speed promises for the DOCX export, measured as whole processes on this machine.
+"""The DOCX export's speed promises, measured as whole processes on this machine.
 
 - `reportkit export -f docx` of the example record, fonts embedded (the default): median wall time
   (promise: under 0.6 s, and well under the PDF export's), peak memory (promise: under 120 MB);

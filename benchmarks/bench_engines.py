@@ -1,4 +1,4 @@
-"""Issue 5's speed promise: the ReportLab engine is clearly faster than WeasyPrint on a long report.
+"""The second engine's speed promise: the ReportLab engine is clearly faster than WeasyPrint on a long report.
 
 A LONG record is generated from the example record's own texts: 60 recommendations (with their
 categories) and 8 sections of several Arabic paragraphs each, besides the example's summary,

@@ -1,4 +1,4 @@
-"""Issue 2's speed promises, measured as whole processes on this machine.
+"""Start-up and PDF export speed promises, measured as whole processes on this machine.
 
 - `reportkit --help` wall time (promise: under 0.3 s);
 - exporting the example record to PDF against a bare WeasyPrint script that renders the very same

@@ -1,4 +1,4 @@
-"""Issue 4's translation speed, with a tiny but real Argos model built here (no model can be
+"""Translation speed, with a tiny but real Argos model built here (no model can be
 downloaded on this machine): the same package format, tokenizer, sentence splitter and
 CTranslate2 decoder as a real one, but a one-layer word-mapping Transformer — so the absolute
 speeds are far above a real model's; the ratios show what batching and thread settings buy.

@@ -1,4 +1,4 @@
-"""The DOCX export (issue 3): the WordprocessingML is right to left where the text is, paragraph by
+"""The DOCX export: the WordprocessingML is right to left where the text is, paragraph by
 paragraph and run by run, and LibreOffice renders it so — read back from its PDF with poppler's
 word boxes (`pdftotext -bbox-layout`), the way tests/test_pdf.py reads the WeasyPrint PDF.
 
