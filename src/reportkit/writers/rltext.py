@@ -453,6 +453,9 @@ _BIDI_CONTROLS = dict.fromkeys(
     map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 )
 _SHAPE_CACHE_LIMIT = 200_000
+_SHAPE_CACHE_TEXT = 64  # longer pieces (parts of over-long words) are not kept: they rarely recur
+_LONG_WORD = 256  # characters: a longer word is measured in windows before it is shaped whole
+_BREAK_WINDOW = 256  # characters shaped at a time to find where an over-long word breaks
 
 
 class _Face:
@@ -527,9 +530,10 @@ class _Face:
             for info, pos in zip(buf.glyph_infos, buf.glyph_positions, strict=True)
         ]
         result = (_cluster_texts(raw, text, rtl), sum(g[2] for g in raw))
-        if len(self._shaped) >= _SHAPE_CACHE_LIMIT:
-            self._shaped.clear()
-        self._shaped[key] = result
+        if len(text) <= _SHAPE_CACHE_TEXT:
+            if len(self._shaped) >= _SHAPE_CACHE_LIMIT:
+                self._shaped.clear()
+            self._shaped[key] = result
         return result
 
 
@@ -953,9 +957,8 @@ class TextEngine:
 
         eps = 1e-6
         prev_end = None
+        bounded = math.isfinite(width)
         for ws, we in _words(text):
-            word = self._word(text, ws, we, levels, font_of, faces)
-            ww = sum(pc.width(size) for pc in word)
             space = None
             if prev_end is not None:
                 face = faces[font_of[prev_end]]
@@ -966,16 +969,27 @@ class TextEngine:
                     (ws - prev_end) * face.space_advance * size / face.upem,
                 )
             prev_end = we
-            if current and cur_w + space.width + ww <= width + eps:
-                current.append(space)
-                current.extend(word)
-                cur_w += space.width + ww
-                continue
+            if bounded and we - ws > _LONG_WORD:
+                # Never shaped whole: a word of megabytes is measured in windows (linear time
+                # and memory); one that turns out to fit is placed like any other word.
+                chunks = self._break_word(text, ws, we, width, size, levels, font_of, faces)
+                word = chunks[0] if len(chunks) == 1 else None
+            else:
+                chunks = None
+                word = self._word(text, ws, we, levels, font_of, faces)
+            if word is not None:
+                ww = sum(pc.width(size) for pc in word)
+                if current and cur_w + space.width + ww <= width + eps:
+                    current.append(space)
+                    current.extend(word)
+                    cur_w += space.width + ww
+                    continue
             flush(False)  # spaces at a break are dropped (rule L1 would reset them anyway)
-            if ww <= width + eps:
+            if word is not None and ww <= width + eps:
                 current, cur_w = list(word), ww
                 continue
-            chunks = self._break_word(text, ws, we, width, size, levels, font_of, faces)
+            if chunks is None:
+                chunks = self._break_word(text, ws, we, width, size, levels, font_of, faces)
             for chunk in chunks[:-1]:
                 current, cur_w = chunk, sum(pc.width(size) for pc in chunk)
                 flush(False)
@@ -1052,9 +1066,13 @@ class TextEngine:
         levels: list[int],
         font_of: list[int],
         faces: tuple[_Face, _Face],
+        context: tuple[int, int] | None = None,
     ) -> list[_Piece]:
-        """The word text[ws:we] cut into pieces of one level and one font, each shaped in its
-        direction with the rest of the word as context."""
+        """Characters text[ws:we] cut into pieces of one level and one font, each shaped in its
+        direction with the neighbouring characters as context: those of text[ws:we] itself, or
+        of the whole word `context` (start, end) when text[ws:we] is a part of a broken word, so
+        that its letters keep the forms they have in the unbroken word."""
+        lo, hi = context or (ws, we)
         pieces = []
         i = ws
         while i < we:
@@ -1064,48 +1082,67 @@ class TextEngine:
                 j += 1
             face = faces[f]
             glyphs, adv = face.shape(
-                text[i:j], bool(lv & 1), text[max(ws, i - 8) : i], text[j : min(we, j + 8)]
+                text[i:j], bool(lv & 1), text[max(lo, i - 8) : i], text[j : min(hi, j + 8)]
             )
             pieces.append(_Piece(i, j, lv, face, glyphs, adv, text[i:j]))
             i = j
         return pieces
 
     def _break_word(self, text, ws, we, width, size, levels, font_of, faces) -> list[list[_Piece]]:
-        """Cut a word wider than a line into chunks that fit, between clusters."""
-        chunks = []
+        """Cut the word text[ws:we] into chunks that fit in `width`, between clusters (a
+        cluster keeps a letter with its marks).
+
+        The word is shaped a window at a time, never whole: a window a few lines long shows
+        where the next chunk ends, and only that chunk is kept. Windows grow while a whole one
+        fits in a line, so the cost stays proportional to the word's length whatever the
+        width. Every part is shaped with the word's letters around it as context."""
+        eps = 1e-6
+        context = (ws, we)
+        chunks: list[list[_Piece]] = []
         start = ws
+        window = _BREAK_WINDOW
         while start < we:
-            word = self._word(text, start, we, levels, font_of, faces)
-            if sum(pc.width(size) for pc in word) <= width + 1e-6:
-                chunks.append(word)
-                break
-            advance: dict[int, float] = {}
-            for pc in word:
+            end = min(we, start + window)
+            shaped = self._word(text, start, end, levels, font_of, faces, context)
+            total = sum(pc.width(size) for pc in shaped)
+            if total <= width + eps:
+                if end == we:
+                    chunks.append(shaped)
+                    break
+                window *= 2  # the line holds more than this window: look further
+                continue
+            advance: dict[int, float] = {}  # cluster start → its width, points
+            for pc in shaped:
                 scale = size / pc.face.upem
                 advance.setdefault(pc.start, 0.0)
                 for k, a in _cluster_advances(pc).items():
                     advance[k] = advance.get(k, 0.0) + a * scale
             cuts = sorted(
-                k for k in advance if start < k < we and unicodedata.category(text[k])[0] != "M"
+                k for k in advance if start < k < end and unicodedata.category(text[k])[0] != "M"
             )
-            if not cuts:
-                chunks.append(word)
+            if not cuts:  # one cluster as wide as the window: it stands alone
+                if end < we:
+                    window *= 2
+                    continue
+                chunks.append(shaped)
                 break
             best, total = cuts[0], 0.0
             cut_set = set(cuts)
             for k in sorted(advance):
                 if k in cut_set:
-                    if total > width + 1e-6:
+                    if total > width + eps:
                         break
                     best = k
                 total += advance[k]
-            while True:  # shaped alone, the chunk may come out a little wider: step back
-                chunk = self._word(text, start, best, levels, font_of, faces)
+            while True:  # shaped on its own, the chunk may come out a little wider: step back
+                chunk = self._word(text, start, best, levels, font_of, faces, context)
                 earlier = [c for c in cuts if c < best]
-                if sum(pc.width(size) for pc in chunk) <= width + 1e-6 or not earlier:
+                if sum(pc.width(size) for pc in chunk) <= width + eps or not earlier:
                     break
                 best = earlier[-1]
             chunks.append(chunk)
+            # the next window: twice this line, so that one shaping usually finds its end
+            window = max(_BREAK_WINDOW, 2 * (best - start))
             start = best
         return chunks
 
@@ -1466,7 +1503,7 @@ class BidiParagraph(_flowable_base()):
 
     def __init__(
         self,
-        text: str,
+        text: str | None,
         engine: TextEngine,
         *,
         size: float = 11,
@@ -1477,13 +1514,13 @@ class BidiParagraph(_flowable_base()):
         color=None,
         space_before: float = 0,
         space_after: float = 0,
-        bold_ranges: Sequence[tuple[int, int]] = (),
+        bold_ranges: Sequence[tuple[int, int]] | None = (),
         orphans: int = 1,
         widows: int = 1,
     ):
         super().__init__()
-        self.text = text
-        self.bold_ranges = tuple(bold_ranges)
+        self._text = text
+        self._bold_ranges = None if bold_ranges is None else tuple(bold_ranges)
         self.orphans = orphans  # at least this many lines before a page break (CSS orphans)
         self.widows = widows  # and after it (CSS widows)
         self.engine = engine
@@ -1496,6 +1533,19 @@ class BidiParagraph(_flowable_base()):
         self.spaceBefore = space_before
         self.spaceAfter = space_after
         self._laid: Laid | None = None
+
+    @property
+    def text(self) -> str:
+        """The text this paragraph (or part of a split one) shows."""
+        if self._text is None:  # a part made by split(): its text is read only when needed
+            self._text = self._laid.source_text()
+        return self._text
+
+    @property
+    def bold_ranges(self) -> tuple[tuple[int, int], ...]:
+        if self._bold_ranges is None:
+            self._bold_ranges = self._laid.source_bold_ranges()
+        return self._bold_ranges
 
     def _layout(self, width: float) -> Laid:
         laid = self._laid
@@ -1529,8 +1579,10 @@ class BidiParagraph(_flowable_base()):
         return [self._part(first, self.spaceBefore, 0), self._part(rest, 0, self.spaceAfter)]
 
     def _part(self, laid: Laid, before: float, after: float) -> BidiParagraph:
+        # The part's text is not copied out here: a paragraph of megabytes splits at every page,
+        # and copying the rest each time would make the cost grow with the square of its length.
         part = BidiParagraph(
-            laid.source_text(),
+            None,
             self.engine,
             size=self.size,
             base_dir=self.base_dir,
@@ -1540,7 +1592,7 @@ class BidiParagraph(_flowable_base()):
             color=self.color,
             space_before=before,
             space_after=after,
-            bold_ranges=laid.source_bold_ranges(),
+            bold_ranges=None,
             orphans=self.orphans,
             widows=self.widows,
         )
