@@ -218,12 +218,21 @@ def test_models_list_and_install_from_a_file(models, tmp_path):
     bad = tmp_path / "bad.argosmodel"
     bad.write_bytes(b"not a zip")
     result = run_cli("models", "install", "--file", str(bad))
-    assert result.returncode != 0 and b"not an Argos model" in result.stderr
+    assert result.returncode == 2
+    assert result.stderr.decode() == (
+        f"reportkit: error: {bad}: not a usable translation model: not a zip archive\n"
+    )
 
 
-def test_models_install_from_the_index_fails_clearly_offline(models):
+def test_models_install_from_the_index_fails_clearly_offline(models, monkeypatch):
+    # The index is asked for on a closed loopback port (and any proxy too): no traffic leaves.
+    for var in ("ARGOS_PACKAGE_INDEX", "https_proxy", "http_proxy", "HTTPS_PROXY", "HTTP_PROXY"):
+        monkeypatch.setenv(var, "http://127.0.0.1:9/")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
     result = run_cli("models", "install", "ar", "en")
-    assert result.returncode != 0 and b"Traceback" not in result.stderr
+    assert result.returncode == 2 and b"Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1
     assert b"models install --file" in result.stderr
 
 

@@ -1,18 +1,28 @@
-"""Argos Translate models, driven in batches: argostranslate finds the installed packages and
-splits sentences; CTranslate2 translates every sentence of a record for one language pair in as
-few calls as possible, with thread settings chosen for this machine rather than left to default.
+"""Argos Translate models, driven in batches: reportkit finds the installed packages (skipping
+broken ones) and splits sentences with the package's own splitter; CTranslate2 translates every
+sentence of a record for one language pair in as few calls as possible, with thread settings
+chosen for this machine rather than left to default.
 
-argostranslate imports torch, stanza and spacy (seconds and hundreds of MB): this module is
-imported only when a translation is actually needed.
+Translation never reaches the network. argostranslate's own splitter choice can: a package
+without a MiniSBD model makes MiniSBD download one, a Stanza package makes Stanza fetch its
+resources list, and ARGOS_CHUNK_TYPE=SPACY downloads a spaCy model as soon as
+`argostranslate.translate` is imported. So reportkit never imports `argostranslate.translate` and
+loads the splitter itself, from the package's files only (`splitter`).
+
+Heavy libraries (CTranslate2, onnxruntime, stanza with torch) are imported only when a
+translation actually needs them.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import ReportkitError
 from ..labels import language_name
+from .notices import warn
 
 
 class ModelMissing(ReportkitError):
@@ -26,19 +36,14 @@ class Hop:
     src: str
     tgt: str
     package: object
-    _translation: object = None
+    _sentences: object = None
 
     @property
     def sentencizer(self):
-        """argostranslate's own sentence splitter for this package (imports its torch stack)."""
-        if self._translation is None:
-            from argostranslate import translate
-
-            languages = {lang.code: lang for lang in translate.get_installed_languages()}
-            self._translation = translate.PackageTranslation(
-                languages[self.src], languages[self.tgt], self.package
-            )
-        return self._translation.sentencizer
+        """The package's own sentence splitter, loaded from its files only (see `splitter`)."""
+        if self._sentences is None:
+            self._sentences = splitter(self.package)
+        return self._sentences
 
     @property
     def model_id(self) -> str:
@@ -53,6 +58,62 @@ class Hop:
     @property
     def label(self) -> str:
         return f"argostranslate {self.src}→{self.tgt} {self.package.package_version}".strip()
+
+
+class Sentences:
+    """A sentence splitter: `split_sentences(text)` gives the text's sentences in order."""
+
+    def __init__(self, split: Callable[[str], list[str]]):
+        self.split_sentences = split
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?؟…])\s+")
+
+
+def split_at_punctuation(text: str) -> list[str]:
+    """Sentences end at . ! ? ؟ or … followed by a space (so 3.5 and example.org stay whole)."""
+    return [s for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+# Stanza's names for the Argos codes that are not its own.
+_STANZA_CODES = {"zt": "zh-hant", "pb": "pt"}
+
+
+def splitter(package) -> Sentences:
+    """The package's own sentence splitter, loaded from its files only: its MiniSBD model
+    (minisbd/*.onnx), else its Stanza tokenizer (stanza/) with downloads turned off. A package with
+    neither, or whose splitter does not load, is split at sentence punctuation, with one warning:
+    the alternative, fetching a splitter, is exactly what an offline tool must not do."""
+    folder = Path(package.package_path)
+    try:
+        onnx = sorted((folder / "minisbd").glob("*.onnx"))
+        if onnx:
+            from minisbd import SBDetect
+
+            # An existing file's absolute path: MiniSBD opens it and looks nothing up.
+            return Sentences(SBDetect(str(onnx[0].resolve()), use_gpu=False).sentences)
+        if (folder / "stanza").is_dir():
+            import stanza
+
+            pipeline = stanza.Pipeline(
+                lang=_STANZA_CODES.get(package.from_code, package.from_code),
+                dir=str(folder / "stanza"),
+                processors="tokenize",
+                use_gpu=False,
+                download_method=None,
+                logging_level="ERROR",
+            )
+            return Sentences(lambda text: [s.text for s in pipeline(text).sentences])
+        reason = "has no sentence splitter (minisbd/*.onnx or stanza/)"
+    except Exception as err:  # a damaged or incomplete splitter model, whatever the library
+        detail = " ".join(str(err).split())[:200]
+        reason = f"has a sentence splitter that does not load ({type(err).__name__}: {detail})"
+    warn(
+        f"{folder}: the model {reason}; splitting sentences at . ! ? ؟ instead "
+        "(reportkit never downloads one)",
+        key=f"splitter:{folder}",
+    )
+    return Sentences(split_at_punctuation)
 
 
 def install_hint(src: str, tgt: str, pivot_missing: str | None = None) -> str:
@@ -79,14 +140,17 @@ class ArgosEngine:
         self.model_calls = 0
         self._translators: dict[str, object] = {}
         self._hops: dict[tuple[str, str], Hop | None] = {}
+        self._packages: list | None = None
 
     def _hop(self, src: str, tgt: str) -> Hop | None:
         if (src, tgt) not in self._hops:
-            from argostranslate import package
+            from .models import installed_packages
 
+            if self._packages is None:
+                self._packages = installed_packages()  # broken folders: skipped, warned once
             hop = None
-            for pkg in package.get_installed_packages():
-                if pkg.type == "translate" and pkg.from_code == src and pkg.to_code == tgt:
+            for pkg in self._packages:
+                if pkg.from_code == src and pkg.to_code == tgt:
                     hop = Hop(src, tgt, pkg)
                     break
             self._hops[(src, tgt)] = hop
