@@ -76,11 +76,11 @@ def translate_record(
 ) -> tuple[Record, TranslateStats]:
     """The record with machine translations into each of `targets` where it has no text yet."""
     from .engine import ArgosEngine
-    from .memory import Memory, NoMemory
+    from .memory import NoMemory, open_memory
 
     options = options or TranslateOptions()
     engine = engine or ArgosEngine(threads=options.threads, inter_threads=options.inter_threads)
-    memory = Memory(options.memory) if options.cache else NoMemory()
+    memory = open_memory(options.memory) if options.cache else NoMemory()
     glossary = glossary_for(options)
     stats = TranslateStats()
     src = record.language
