@@ -308,6 +308,17 @@ def test_broken_installed_packages_are_skipped_with_one_warning_each(sandbox, bu
     assert "reportkit models install en fr" in lines(missing)[1]
 
 
+@pytest.mark.parametrize("damaged", ["model/model.bin", "sentencepiece.model"])
+def test_an_installed_model_with_damaged_files_fails_in_one_line(sandbox, built, damaged):
+    folder = ap.copy_installed(built["ar-en"], sandbox.packages)
+    (folder / damaged).write_bytes(b"damaged")
+    result, data = sandbox.translate()
+    assert result.returncode == 2 and data is None
+    [line] = lines(result)
+    assert line.startswith(f"reportkit: error: {folder}: the ar→en model cannot be loaded (")
+    assert line.endswith("install it again: reportkit models install --file FILE")
+
+
 # ------------------------------------------------------------------------------------------
 # Sentence splitters never download
 

@@ -29,6 +29,10 @@ class ModelMissing(ReportkitError):
     pass
 
 
+class ModelBroken(ReportkitError):
+    """An installed model whose files are there but cannot be loaded."""
+
+
 @dataclass
 class Hop:
     """One installed model: a language pair and what it needs to run."""
@@ -184,16 +188,24 @@ class ArgosEngine:
         from argostranslate import settings
 
         translator = self._translators.get(hop.model_id)
-        if translator is None:
-            translator = ctranslate2.Translator(
-                str(hop.package.package_path / "model"),
-                device="cpu",
-                inter_threads=self.inter_threads,
-                intra_threads=self.threads,
-                compute_type=settings.compute_type,
-            )
-            self._translators[hop.model_id] = translator
         tokenizer = hop.package.tokenizer
+        try:
+            if translator is None:
+                translator = ctranslate2.Translator(
+                    str(hop.package.package_path / "model"),
+                    device="cpu",
+                    inter_threads=self.inter_threads,
+                    intra_threads=self.threads,
+                    compute_type=settings.compute_type,
+                )
+                self._translators[hop.model_id] = translator
+            tokenizer.encode("")  # loads the tokenizer: a damaged one fails here, in one line
+        except (RuntimeError, ValueError, OSError) as err:
+            detail = " ".join(str(err).split())[:200]
+            raise ModelBroken(
+                f"{hop.package.package_path}: the {hop.src}→{hop.tgt} model cannot be loaded "
+                f"({detail}); install it again: reportkit models install --file FILE"
+            ) from None
         prefix = hop.package.target_prefix
         out: list[str] = []
         step = 32 if progress else len(sentences)
