@@ -7,26 +7,148 @@ template code, and HTML in it is shown as text.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
+import unicodedata
 from functools import cache
+from typing import TYPE_CHECKING
 
 from ..conventions import digits
-from ..document import Document
+from ..document import Document, Span
 from ..labels import label
-from ..languages import direction
+from ..languages import direction, first_strong_direction
 from ..resources import fonts_dir, templates_dir
+
+if TYPE_CHECKING:
+    from markupsafe import Markup
+
+# What every page repeats is a short form: the running header (organizer or title, and the
+# reference) and the outline's entries. The whole text is in the title block; repeating a title
+# of 50,000 characters on every page would make the cost grow with the square of its length.
+# The header's words are at most RUNNING_WORD characters, so that its table fits the page.
+RUNNING_CHARS = 200
+REFERENCE_CHARS = 80
+RUNNING_WORD = 60
+OUTLINE_CHARS = 200
+
+
+def short_text(text: str, limit: int, longest_word: int | None = None) -> str:
+    """`text` when it has at most `limit` characters (and no run of more than `longest_word`
+    without a space); else its beginning, cut at a space near the limit (or between letters,
+    never before a combining mark), followed by "…"."""
+    if longest_word is not None:
+        long = re.search(f"[^ ]{{{longest_word + 1},}}", text[: limit + 1])
+        if long:
+            limit = min(limit, long.start() + longest_word)
+    if len(text) <= limit:
+        return text
+    cut = limit - 1
+    space = text.rfind(" ", limit // 2, cut + 1)
+    if space > 0:
+        cut = space
+    while cut > 0 and (unicodedata.category(text[cut])[0] == "M" or text[cut] == "\u200d"):
+        cut -= 1  # a mark (or a joiner) stays with the letter before it
+    return text[:cut].rstrip() + "…"
+
+
+# A run of text with no space longer than LONG_RUN characters is cut into pieces of about
+# PIECE characters, each its own inline box after the first. WeasyPrint lays out the whole rest of
+# a text box for every line it breaks inside a word, so one box of megabytes would cost time
+# that grows with the square of its length; pieces keep every line's work small.
+LONG_RUN = 400
+PIECE = 200
+_LONG = re.compile(f"[^ \t\n\r\f]{{{LONG_RUN},}}")
+# Arabic letters that join only to the letter before them (alef, dal, reh, waw, teh marbuta...):
+# a cut after one of them changes no letter's shape. Hamza joins neither side.
+_JOINS_BEFORE_ONLY = frozenset(
+    "\u0621\u0622\u0623\u0624\u0625\u0627\u0629\u062f\u0630\u0631\u0632\u0648"
+    "\u0671\u0672\u0673\u0675\u0676\u0677\u0688\u0689\u068a\u068b\u068c\u068d\u068e"
+    "\u068f\u0690\u0691\u0692\u0693\u0694\u0695\u0696\u0697\u0698\u0699\u06c0\u06c3"
+    "\u06c4\u06c5\u06c6\u06c7\u06c8\u06c9\u06ca\u06cb\u06cd\u06cf\u06d2\u06d3\u06d5"
+    "\u06ee\u06ef"
+)
+
+
+def _joins_next(ch: str) -> bool:
+    """Whether `ch` may join the letter after it (Arabic-script letters, tatweel, ZWJ)."""
+    cp = ord(ch)
+    arabic = 0x0620 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0x08A0 <= cp <= 0x08FF
+    return (arabic and unicodedata.category(ch)[0] == "L" and ch not in _JOINS_BEFORE_ONLY) or (
+        ch in "\u0640\u200d"
+    )
+
+
+def _can_cut(run: str, i: int, anywhere: bool) -> bool:
+    """A cut before run[i] keeps every letter with its marks and, unless `anywhere`, every
+    Arabic letter in the form it has in the whole run."""
+    ch = run[i]
+    if unicodedata.category(ch)[0] == "M" or ch in "\u200c\u200d\ufe0e\ufe0f":
+        return False
+    return anywhere or not _joins_next(run[i - 1])
+
+
+def pieces(run: str) -> list[str]:
+    """`run` cut into pieces of about PIECE characters, where a cut changes no letter's shape
+    (after a letter that does not join the next); a run of joining letters only is cut
+    between two letters when no such place comes for PIECE characters."""
+    out = []
+    start, n = 0, len(run)
+    while n - start > PIECE:
+        cut = None
+        for anywhere in (False, True):
+            for i in range(start + PIECE, min(n, start + 2 * PIECE)):
+                if _can_cut(run, i, anywhere):
+                    cut = i
+                    break
+            if cut is not None:
+                break
+        if cut is None:
+            break  # one cluster of hundreds of marks: left whole
+        out.append(run[start:cut])
+        start = cut
+    out.append(run[start:])
+    return out
+
+
+def breakable(text: str, base_dir: str) -> Markup:
+    """`text` as escaped HTML, its runs of more than LONG_RUN characters without a space cut
+    into `pieces`, the second and later each in a `<span class="brk">` (report.css breaks them
+    anywhere). A run in the other direction than `base_dir` (its span's) is isolated in a span
+    of its own, so that its pieces stand in its order, not the paragraph's."""
+    from markupsafe import Markup, escape
+
+    if len(text) <= LONG_RUN:
+        return escape(text)
+    out = []
+    pos = 0
+    for m in _LONG.finditer(text):
+        out.append(escape(text[pos : m.start()]))
+        run = m.group()
+        first, *rest = pieces(run)
+        html = escape(first) + Markup("").join(
+            Markup('<span class="brk">{}</span>').format(p) for p in rest
+        )
+        run_dir = first_strong_direction(run, base_dir)
+        if run_dir != base_dir:
+            html = Markup('<span dir="{}">{}</span>').format(run_dir, html)
+        out.append(html)
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
 
 
 @cache
 def _environment():
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
     )
+    env.filters["breakable"] = breakable
+    return env
 
 
 def css_string(text: str) -> str:
@@ -58,13 +180,20 @@ def page_content(document: Document) -> str:
     return ' "   —   " '.join(parts)
 
 
+def _short(span: Span, limit: int) -> Span:
+    return dataclasses.replace(span, text=short_text(span.text, limit, RUNNING_WORD))
+
+
 def render_html(document: Document, *, stylesheet: str | None = None) -> str:
     """The report as HTML that links `report.css` (or embeds `stylesheet`)."""
     style = document.digits
     template = _environment().get_template("report.html.j2")
+    reference = document.reference
     return template.render(
         doc=document,
         blocks=document.blocks,
+        running=[_short(s, RUNNING_CHARS) for s in document.running],
+        running_reference=reference and _short(reference, REFERENCE_CHARS),
         dirs=[direction(lang) for lang in document.languages],
         number=lambda n, lang: digits(str(n), style) if lang == "ar" else str(n),
         page_content=page_content(document),
