@@ -90,6 +90,25 @@ def metadata(**fields) -> bytes:
     return json.dumps({k: v for k, v in base.items() if v is not ...}).encode()
 
 
+def zip_bomb(path: Path, unpacked: int = (1 << 30) + (1 << 20)) -> Path:
+    """A package-shaped zip bomb with honest headers: metadata.json, a tokenizer, and a
+    model/model.bin of `unpacked` zero bytes (default just over reportkit's 1 GiB bound), about
+    1 MB on disk. Written in chunks, so building it needs little memory (a few seconds of CPU)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    chunk = bytes(1 << 20)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        zf.writestr("bomb/metadata.json", metadata())
+        zf.writestr("bomb/sentencepiece.model", b"")
+        info = zipfile.ZipInfo("bomb/model/model.bin", date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with zf.open(info, "w", force_zip64=True) as out:
+            left = unpacked
+            while left > 0:
+                out.write(chunk[: min(left, len(chunk))])
+                left -= len(chunk)
+    return path
+
+
 def _central_entries(data: bytes):
     """(offset of the central directory header, its name) for each member."""
     at = data.rfind(b"PK\x05\x06")
