@@ -25,21 +25,14 @@ if TYPE_CHECKING:
 # What every page repeats is a short form: the running header (organizer or title, and the
 # reference) and the outline's entries. The whole text is in the title block; repeating a title
 # of 50,000 characters on every page would make the cost grow with the square of its length.
-# The header's words are at most RUNNING_WORD characters, so that its table fits the page.
 RUNNING_CHARS = 200
 REFERENCE_CHARS = 80
-RUNNING_WORD = 60
 OUTLINE_CHARS = 200
 
 
-def short_text(text: str, limit: int, longest_word: int | None = None) -> str:
-    """`text` when it has at most `limit` characters (and no run of more than `longest_word`
-    without a space); else its beginning, cut at a space near the limit (or between letters,
-    never before a combining mark), followed by "…"."""
-    if longest_word is not None:
-        long = re.search(f"[^ ]{{{longest_word + 1},}}", text[: limit + 1])
-        if long:
-            limit = min(limit, long.start() + longest_word)
+def short_text(text: str, limit: int) -> str:
+    """`text` when it has at most `limit` characters; else its beginning, cut at a space near
+    the limit (or between letters, never before a combining mark), followed by "…"."""
     if len(text) <= limit:
         return text
     cut = limit - 1
@@ -57,7 +50,12 @@ def short_text(text: str, limit: int, longest_word: int | None = None) -> str:
 # that grows with the square of its length; pieces keep every line's work small.
 LONG_RUN = 400
 PIECE = 200
+# In a table cell every piece breaks anywhere, and runs are cut from CELL_RUN characters on: the
+# cells' words break only where they overflow (report.css), so that measuring a cell's smallest
+# width goes word by word, and no word is wider than a cell can be.
+CELL_RUN = 40
 _LONG = re.compile(f"[^ \t\n\r\f]{{{LONG_RUN},}}")
+_LONG_IN_CELL = re.compile(f"[^ \t\n\r\f]{{{CELL_RUN},}}")
 # Arabic letters that join only to the letter before them (alef, dal, reh, waw, teh marbuta...):
 # a cut after one of them changes no letter's shape. Hamza joins neither side.
 _JOINS_BEFORE_ONLY = frozenset(
@@ -87,16 +85,16 @@ def _can_cut(run: str, i: int, anywhere: bool) -> bool:
     return anywhere or not _joins_next(run[i - 1])
 
 
-def pieces(run: str) -> list[str]:
-    """`run` cut into pieces of about PIECE characters, where a cut changes no letter's shape
+def pieces(run: str, size: int = PIECE) -> list[str]:
+    """`run` cut into pieces of about `size` characters, where a cut changes no letter's shape
     (after a letter that does not join the next); a run of joining letters only is cut
-    between two letters when no such place comes for PIECE characters."""
+    between two letters when no such place comes for `size` characters."""
     out = []
     start, n = 0, len(run)
-    while n - start > PIECE:
+    while n - start > size:
         cut = None
         for anywhere in (False, True):
-            for i in range(start + PIECE, min(n, start + 2 * PIECE)):
+            for i in range(start + size, min(n, start + 2 * size)):
                 if _can_cut(run, i, anywhere):
                     cut = i
                     break
@@ -110,23 +108,28 @@ def pieces(run: str) -> list[str]:
     return out
 
 
-def breakable(text: str, base_dir: str) -> Markup:
+def breakable(text: str, base_dir: str, cell: bool = False) -> Markup:
     """`text` as escaped HTML, its runs of more than LONG_RUN characters without a space cut
     into `pieces`, the second and later each in a `<span class="brk">` (report.css breaks them
-    anywhere). A run in the other direction than `base_dir` (its span's) is isolated in a span
-    of its own, so that its pieces stand in its order, not the paragraph's."""
+    anywhere); in a table `cell`, runs of more than CELL_RUN characters, every piece in a span.
+    A run in the other direction than `base_dir` (its span's) is isolated in a span of its own,
+    so that its pieces stand in its order, not the paragraph's."""
     from markupsafe import Markup, escape
 
-    if len(text) <= LONG_RUN:
+    threshold, size, pattern = (
+        (CELL_RUN, CELL_RUN, _LONG_IN_CELL) if cell else (LONG_RUN, PIECE, _LONG)
+    )
+    if len(text) < threshold:
         return escape(text)
     out = []
     pos = 0
-    for m in _LONG.finditer(text):
+    brk = Markup('<span class="brk">{}</span>')
+    for m in pattern.finditer(text):
         out.append(escape(text[pos : m.start()]))
         run = m.group()
-        first, *rest = pieces(run)
-        html = escape(first) + Markup("").join(
-            Markup('<span class="brk">{}</span>').format(p) for p in rest
+        first, *rest = pieces(run, size)
+        html = (brk.format(first) if cell else escape(first)) + Markup("").join(
+            brk.format(p) for p in rest
         )
         run_dir = first_strong_direction(run, base_dir)
         if run_dir != base_dir:
@@ -181,7 +184,7 @@ def page_content(document: Document) -> str:
 
 
 def _short(span: Span, limit: int) -> Span:
-    return dataclasses.replace(span, text=short_text(span.text, limit, RUNNING_WORD))
+    return dataclasses.replace(span, text=short_text(span.text, limit))
 
 
 def render_html(document: Document, *, stylesheet: str | None = None) -> str:
