@@ -39,6 +39,7 @@ from ..document import Document, Heading, ItemList, ListItem, Paragraph, Span
 from ..labels import label
 from ..languages import direction
 from ..resources import ARABIC_FAMILY, LATIN_FAMILY, font_path
+from .html import OUTLINE_CHARS, REFERENCE_CHARS, RUNNING_CHARS, short_text
 from .rltext import BidiParagraph, Fonts, Laid, TextEngine
 
 __all__ = ["render"]
@@ -123,19 +124,29 @@ class Text(BidiParagraph):
 
 class HeadingFlowable(Flowable):
     """h2: 14 pt bold navy, a rule 1 mm below, 6 mm before and 3 mm after; optionally an outline
-    entry (the first language's heading only, as in the HTML)."""
+    entry (the first language's heading only, as in the HTML). A heading moves to the next page
+    whole, unless it is taller than a page: then it splits by lines, the rule under its last."""
 
     rule_gap = 1 * mm
     rule_width = 0.75
 
-    def __init__(self, span: Span, *, outline: tuple[str, int] | None = None, size: float = 14):
+    def __init__(
+        self,
+        span: Span,
+        *,
+        outline: tuple[str, int] | None = None,
+        size: float = 14,
+        laid: Laid | None = None,
+        rule: bool = True,
+    ):
         super().__init__()
         self.span = span
         self.size = size
         self.outline = outline
+        self.rule = rule
         self.spaceBefore = 6 * mm
         self.spaceAfter = 3 * mm
-        self._laid: Laid | None = None
+        self._laid = laid
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 (ReportLab's names)
         if self._laid is None or abs(self._laid.width - availWidth) > 1e-6:
@@ -148,25 +159,38 @@ class HeadingFlowable(Flowable):
                 leading=_line_height(self.span.lang, self.size),
             )
         self.width = availWidth
-        self.height = self._laid.height + self.rule_gap + self.rule_width
+        self.height = self._laid.height + (self.rule_gap + self.rule_width if self.rule else 0)
         return self.width, self.height
 
     def split(self, availWidth, availHeight):  # noqa: N803
-        return []  # a heading moves whole
+        self.wrap(availWidth, availHeight)
+        if self.height <= CONTENT_H - 1:
+            return []  # a heading that fits on a page moves whole
+        laid = self._laid
+        fit = min(int((availHeight + 1e-6) // laid.leading), len(laid.lines) - 1)
+        if fit < 1:
+            return []
+        first, rest = laid.split(fit)
+        head = HeadingFlowable(self.span, outline=self.outline, size=self.size, laid=first)
+        head.rule, head.spaceAfter = False, 0
+        tail = HeadingFlowable(self.span, size=self.size, laid=rest, rule=self.rule)
+        tail.spaceBefore = 0
+        return [head, tail]
 
     def draw(self):
         canv = self.canv
         if self.outline:
             key, level = self.outline
             canv.bookmarkHorizontal(key, 0, self.height)
-            canv.addOutlineEntry(self.span.text, key, level=level)
+            canv.addOutlineEntry(short_text(self.span.text, OUTLINE_CHARS), key, level=level)
         canv.saveState()
         canv.setFillColor(NAVY)
         self._laid.draw(canv, 0, self.height)
-        canv.setStrokeColor(NAVY)
-        canv.setLineWidth(self.rule_width)
-        y = self.rule_width / 2
-        canv.line(0, y, self.width, y)
+        if self.rule:
+            canv.setStrokeColor(NAVY)
+            canv.setLineWidth(self.rule_width)
+            y = self.rule_width / 2
+            canv.line(0, y, self.width, y)
         canv.restoreState()
 
 
@@ -178,7 +202,7 @@ class ItemFlowable(Flowable):
     def __init__(
         self,
         marker: str,
-        body: str,
+        body: str | None,
         span: Span,
         *,
         size: float = BODY_SIZE,
@@ -188,13 +212,27 @@ class ItemFlowable(Flowable):
         laid: Laid | None = None,
     ):
         super().__init__()
-        self.marker, self.body, self.span, self.size = marker, body, span, size
-        self.bold_ranges = tuple(bold_ranges)
+        self.marker, self.span, self.size = marker, span, size
+        # None: the part of a split item, whose text is read from its lines only if needed
+        self._body = body
+        self._bold_ranges = None if bold_ranges is None else tuple(bold_ranges)
         self.leading = _line_height(span.lang, size)
         self.spaceAfter = space_after
         self.continued = continued  # the rest of a split item: no marker
         self._laid = laid
         self._marker_laid: Laid | None = None
+
+    @property
+    def body(self) -> str:
+        if self._body is None:
+            self._body = self._laid.source_text()
+        return self._body
+
+    @property
+    def bold_ranges(self) -> tuple[tuple[int, int], ...]:
+        if self._bold_ranges is None:
+            self._bold_ranges = self._laid.source_bold_ranges()
+        return self._bold_ranges
 
     @property
     def indent(self) -> float:
@@ -237,22 +275,23 @@ class ItemFlowable(Flowable):
         if fit < 2:
             return []
         first, rest = laid.split(fit)
+        # the parts' texts are not copied out: an item of megabytes splits at every page
         head = ItemFlowable(
             self.marker,
-            first.source_text(),
+            None,
             self.span,
             size=self.size,
-            bold_ranges=first.source_bold_ranges(),
+            bold_ranges=None,
             space_after=0,
             continued=self.continued,
             laid=first,
         )
         tail = ItemFlowable(
             self.marker,
-            rest.source_text(),
+            None,
             self.span,
             size=self.size,
-            bold_ranges=rest.source_bold_ranges(),
+            bold_ranges=None,
             space_after=self.spaceAfter,
             continued=True,
             laid=rest,
@@ -299,6 +338,7 @@ class Stack(Flowable):
         self.glue = glue
         self.trim_start = trim_start or not inner_spaces
         self.trim_end = trim_end or not inner_spaces
+        self.spaceBefore = self.spaceAfter = 0
         if not inner_spaces and self.children:
             self.spaceBefore = self.children[0].getSpaceBefore()
             self.spaceAfter = self.children[-1].getSpaceAfter()
@@ -378,9 +418,8 @@ class Stack(Flowable):
             return []
         if tail is None:
             return [head]
-        if not self.inner_spaces:
-            head.spaceBefore, tail.spaceAfter = self.spaceBefore, self.spaceAfter
-            head.spaceAfter = tail.spaceBefore = 0
+        head.spaceBefore, tail.spaceAfter = self.spaceBefore, self.spaceAfter
+        head.spaceAfter = tail.spaceBefore = 0
         return [head, tail]
 
     def draw(self):
@@ -450,90 +489,130 @@ class Pair(Flowable):
         canv.restoreState()
 
 
-class TitleBlock(Flowable):
-    """The title block: double rules, organizer, title, the fields table of each language."""
+class TitleBlock(Stack):
+    """The title block: double rules, organizer, title, the fields table of each language.
+
+    A stack, so that a title or an organizer longer than a page splits across pages by lines
+    (the top rule opens the block on its first page, the bottom rule closes it on its last, as
+    the HTML's borders do when the section breaks)."""
+
+    rule = 2.5
 
     def __init__(self, document: Document):
+        parts: list = [_TitleRule(top=True, outline=document.title.title[0], after=6 * mm)]
+        organizer = document.title.organizer or ()
+        for k, span in enumerate(organizer):
+            parts.append(
+                Text(
+                    span,
+                    size=13,
+                    bold=True,
+                    align="center",
+                    color=NAVY,
+                    space_after=3 * mm if k == len(organizer) - 1 else 0,
+                )
+            )
+        titles = document.title.title
+        for k, span in enumerate(titles):
+            size = 19 if k == 0 else 15
+            parts.append(
+                Text(
+                    span,
+                    size=size,
+                    bold=True,
+                    align="center",
+                    color=INK,
+                    leading=round(size * 1.45, 3),
+                    space_after=4 * mm if k == len(titles) - 1 else 0,
+                    orphans=2,
+                    widows=2,
+                )
+            )
+        if document.title.fields:
+            parts.append(FieldTables(document))
+        parts.append(_TitleRule(top=False, before=4 * mm))
+        super().__init__(parts, inner_spaces=True)
+        self.spaceAfter = 8 * mm
+
+
+class _TitleRule(Flowable):
+    """The title block's double rule, above (with the outline entry of the title) or below."""
+
+    def __init__(
+        self, *, top: bool, outline: Span | None = None, before: float = 0, after: float = 0
+    ):
+        super().__init__()
+        self.top, self.outline = top, outline
+        self.spaceBefore, self.spaceAfter = before, after
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803
+        self.width, self.height = availWidth, TitleBlock.rule
+        return self.width, self.height
+
+    def draw(self):
+        canv = self.canv
+        if self.outline is not None:
+            canv.bookmarkHorizontal("title", 0, self.height)
+            canv.addOutlineEntry(short_text(self.outline.text, OUTLINE_CHARS), "title", level=0)
+        canv.saveState()
+        y = self.height if self.top else 0
+        _double_rule(canv, 0, self.width, y, self.rule_width, NAVY, top=self.top)
+        canv.restoreState()
+
+    rule_width = TitleBlock.rule
+
+
+class FieldTables(Flowable):
+    """The title block's table of fields (number, venue, dates, reference), one table per
+    language side by side, the first language on the start side.
+
+    It splits between rows, and a row taller than a page (a reference of thousands of
+    characters) splits by the lines of its value; every part keeps the column widths of the
+    whole table."""
+
+    pad, gap = 3 * mm, 4 * mm
+
+    def __init__(self, document: Document, tables: list | None = None, at: float | None = None):
         super().__init__()
         self.doc = document
-        self.spaceAfter = 8 * mm
-        self._at: float | None = None
+        # per language: (left, label width, value width, rtl, rows), each row (label, value)
+        # laid out, the label None in the continuation of a split row
+        self._tables = tables
+        self._at = at
 
-    def _build(self, width: float) -> None:
-        doc, engine = self.doc, _engine()
-        self.rule = 2.5
-        y = self.rule + 6 * mm
-        placed = []  # (x, y_top, laid, colour)
-        organizer = doc.title.organizer or ()
-        for span in organizer:
-            laid = engine.layout(
-                _machine(span),
-                size=13,
-                width=width,
-                base_dir=span.dir,
-                bold=True,
-                align="center",
-                leading=_line_height(span.lang, 13),
-            )
-            placed.append((0, y, laid, NAVY))
-            y += laid.height
-        if organizer:
-            y += 3 * mm
-        for i, span in enumerate(doc.title.title):
-            size = 19 if i == 0 else 15
-            laid = engine.layout(
-                _machine(span),
-                size=size,
-                width=width,
-                base_dir=span.dir,
-                bold=True,
-                align="center",
-                leading=round(size * 1.45, 3),
-            )
-            placed.append((0, y, laid, INK))
-            y += laid.height
-        y += 4 * mm
-        if doc.title.fields:
-            y += self._fields(width, y, placed)
-        y += 4 * mm + self.rule
-        self.placed = placed
-        self.width, self.height = width, y
-
-    def _fields(self, width: float, y0: float, placed: list) -> float:
-        """Lay out one table per language, side by side (first language on the start side);
-        returns their height."""
+    def _layout(self, width: float) -> list:
         doc, engine = self.doc, _engine()
         n = len(doc.languages)
-        pad, gap = 3 * mm, 4 * mm
+        pad, gap = self.pad, self.gap
         rtl_doc = doc.dir == "rtl"
         column = width / n  # bilingual: each table has its half (fields-columns is 100% wide)
         tables = []
         for i, lang in enumerate(doc.languages):
+            leading = _line_height(lang, 11)
             rows = []
             for f in doc.title.fields:
                 lab, val = f.label[i], f.value[i]
                 lab_l = engine.layout(
-                    lab.text,
-                    size=11,
-                    width=INF,
-                    base_dir=lab.dir,
-                    bold=True,
-                    leading=_line_height(lang, 11),
+                    lab.text, size=11, width=INF, base_dir=lab.dir, bold=True, leading=leading
                 )
                 rows.append((lab, val, lab_l))
             lab_w = max(r[2].width for r in rows) + 2 * pad
             limit = (column if n > 1 else width) - 2 * gap - lab_w
-            val_nat = max(
-                engine.layout(
+            widest = max(limit, 40 * mm)
+            # The value column is as wide as the widest value, up to `widest`: a value that
+            # does not fit on one line of that width takes it all. Measured at that width, never
+            # unbounded: a value of megabytes is never shaped as one line.
+            val_nat = 0.0
+            for _, val, _ in rows:
+                probe = engine.layout(
                     _machine(val),
                     size=11,
-                    width=INF,
+                    width=widest - 2 * pad,
                     base_dir=val.dir,
-                    leading=_line_height(lang, 11),
-                ).width
-                for _, val, _ in rows
-            )
-            val_w = min(val_nat + 2 * pad, max(limit, 40 * mm))
+                    leading=leading,
+                )
+                val_nat = max(val_nat, probe.max_line_width if len(probe.lines) == 1 else INF)
+            val_w = min(val_nat + 2 * pad, widest)
             laid_rows = []
             for lab, val, lab_l in rows:
                 val_l = engine.layout(
@@ -542,61 +621,85 @@ class TitleBlock(Flowable):
                     width=val_w - 2 * pad,
                     base_dir=val.dir,
                     align="right" if lab.dir == "rtl" else "left",
-                    leading=_line_height(lang, 11),
+                    leading=leading,
                 )
-                laid_rows.append((lab, lab_l, val_l))
-            tables.append((lab_w, val_w, laid_rows, rows[0][0].dir == "rtl"))
-        heights = []
+                laid_rows.append((lab_l, val_l))
+            tables.append([0.0, lab_w, val_w, rows[0][0].dir == "rtl", laid_rows])
         if n == 1:
-            lab_w, val_w, _, _ = tables[0]
-            lefts = [(width - (lab_w + val_w)) / 2]  # centred (margin: 0 auto)
+            _, lab_w, val_w, _, _ = tables[0]
+            tables[0][0] = (width - (lab_w + val_w)) / 2  # centred (margin: 0 auto)
         else:
-            lefts = []
-            for i, (lab_w, val_w, _, _) in enumerate(tables):
+            for i, table in enumerate(tables):
+                _, lab_w, val_w, _, _ = table
                 slot = n - 1 - i if rtl_doc else i
                 # a table sits at the start side of its column (the document's direction)
                 if rtl_doc:
-                    lefts.append((slot + 1) * column - gap - lab_w - val_w)
+                    table[0] = (slot + 1) * column - gap - lab_w - val_w
                 else:
-                    lefts.append(slot * column + gap)
-        for (lab_w, val_w, laid_rows, rtl), left in zip(tables, lefts, strict=True):
-            y = y0
-            for _lab, lab_l, val_l in laid_rows:
-                row_h = max(lab_l.height, val_l.height) + 1 * mm
-                if rtl:
-                    lab_x = left + val_w + lab_w - pad - lab_l.width
-                    val_x = left + pad
-                else:
-                    lab_x = left + pad
-                    val_x = left + lab_w + pad
-                # table cells are vertically centred (the HTML's default)
-                placed.append((lab_x, y + (row_h - lab_l.height) / 2, lab_l, NAVY))
-                placed.append((val_x, y + (row_h - val_l.height) / 2, val_l, INK))
-                y += row_h
-            heights.append(y - y0)
-        return max(heights)
+                    table[0] = slot * column + gap
+        return tables
+
+    @staticmethod
+    def _row_height(lab_l: Laid | None, val_l: Laid) -> float:
+        return max(lab_l.height if lab_l else 0, val_l.height) + 1 * mm
 
     def wrap(self, availWidth, availHeight):  # noqa: N803
-        if self._at != availWidth:
-            self._build(availWidth)
-            self._at = availWidth
+        if self._tables is None or self._at != availWidth:
+            self._tables, self._at = self._layout(availWidth), availWidth
+        self.width = availWidth
+        self.height = max(
+            sum(self._row_height(lab, val) for lab, val in table[4]) for table in self._tables
+        )
         return self.width, self.height
 
     def split(self, availWidth, availHeight):  # noqa: N803
-        return []
+        self.wrap(availWidth, availHeight)
+        heads, tails = [], []
+        for left, lab_w, val_w, rtl, rows in self._tables:
+            head, tail, y = [], [], 0.0
+            for k, (lab_l, val_l) in enumerate(rows):
+                h = self._row_height(lab_l, val_l)
+                if y + h <= availHeight + 1e-6:
+                    head.append((lab_l, val_l))
+                    y += h
+                    continue
+                # a row that fits on a page moves whole; a taller one splits by lines
+                fit = int((availHeight - y - 1 * mm + 1e-6) // val_l.leading)
+                label_fits = lab_l is None or lab_l.height <= fit * val_l.leading
+                if h > CONTENT_H - 1 and 1 <= fit < len(val_l.lines) and label_fits:
+                    first, rest = val_l.split(fit)
+                    head.append((lab_l, first))
+                    tail = [(None, rest)] + rows[k + 1 :]
+                else:
+                    tail = rows[k:]
+                break
+            heads.append([left, lab_w, val_w, rtl, head])
+            tails.append([left, lab_w, val_w, rtl, tail])
+        if not any(t[4] for t in heads):
+            return []
+        if not any(t[4] for t in tails):
+            return [self]
+        return [
+            FieldTables(self.doc, heads, self._at),
+            FieldTables(self.doc, tails, self._at),
+        ]
 
     def draw(self):
         canv = self.canv
-        title = self.doc.title.title[0]
-        canv.bookmarkHorizontal("title", 0, self.height)
-        canv.addOutlineEntry(title.text, "title", level=0)
-        canv.saveState()
-        _double_rule(canv, 0, self.width, self.height, self.rule, NAVY, top=True)
-        _double_rule(canv, 0, self.width, 0, self.rule, NAVY, top=False)
-        for x, y, laid, colour in self.placed:
-            canv.setFillColor(colour)
-            laid.draw(canv, x, self.height - y)
-        canv.restoreState()
+        pad = self.pad
+        for left, lab_w, val_w, rtl, rows in self._tables:
+            y = 0.0  # from the top
+            for lab_l, val_l in rows:
+                row_h = self._row_height(lab_l, val_l)
+                # table cells are vertically centred (the HTML's default)
+                if lab_l is not None:
+                    x = left + val_w + lab_w - pad - lab_l.width if rtl else left + pad
+                    canv.setFillColor(NAVY)
+                    lab_l.draw(canv, x, self.height - y - (row_h - lab_l.height) / 2)
+                x = left + pad if rtl else left + lab_w + pad
+                canv.setFillColor(INK)
+                val_l.draw(canv, x, self.height - y - (row_h - val_l.height) / 2)
+                y += row_h
 
 
 def _double_rule(canv, x0, x1, y, total, colour, *, top: bool) -> None:
@@ -985,7 +1088,9 @@ class _Pages:
         self.engine = _engine()
         self.rtl = document.dir == "rtl"
 
-    def _joined(self, spans, separator: str) -> str:
+    def _joined(self, spans, separator: str, limit: int | None = None) -> str:
+        if limit is not None:
+            spans = [Span(short_text(s.text, limit), s.lang, s.dir) for s in spans]
         return separator.join(isolate(s) for s in spans)
 
     def on_page(self, canv, doc_template) -> None:
@@ -1045,16 +1150,24 @@ class _Pages:
         ref_laid = None
         ref_w = 0.0
         if doc.reference:
+            ref = short_text(doc.reference.text, REFERENCE_CHARS)
+            leading = _line_height(doc.reference.lang, size)
             ref_laid = self.engine.layout(
-                doc.reference.text,
-                size=size,
-                width=INF,
-                base_dir=doc.reference.dir,
-                leading=_line_height(doc.reference.lang, size),
+                ref, size=size, width=INF, base_dir=doc.reference.dir, leading=leading
             )
+            widest = 0.4 * CONTENT_W  # a long reference wraps, and leaves the organizer room
+            if ref_laid.width > widest:
+                ref_laid = self.engine.layout(
+                    ref,
+                    size=size,
+                    width=widest,
+                    base_dir=doc.reference.dir,
+                    align="left" if self.rtl else "right",
+                    leading=leading,
+                )
             ref_w = ref_laid.width + 6 * mm
         start = self.engine.layout(
-            self._joined(doc.running, " · "),
+            self._joined(doc.running, " · ", RUNNING_CHARS),
             size=size,
             width=CONTENT_W - ref_w,
             base_dir=doc.dir,
