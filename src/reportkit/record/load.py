@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from ..errors import Problem, RecordError
-from .text import TextCharacterError, char_name, warned_characters
+from .text import TextCharacterError, char_name, warned_characters, why_refused
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_NODES = 100_000  # far above any real record; an alias bomb reaches it in microseconds
@@ -151,6 +151,13 @@ def _parse_yaml(text: str, name: str) -> tuple[Any, Source]:
         message = f"YAML syntax error: {err.problem or err.context}"
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise RecordError([Problem(name, message, "", line, col)]) from None
+    except yaml.reader.ReaderError as err:
+        # PyYAML refuses most control characters before parsing: same message, same position
+        # form as the model's, instead of PyYAML's two lines about "<unicode string>".
+        line = text.count("\n", 0, err.position) + 1
+        column = err.position - (text.rfind("\n", 0, err.position) + 1) + 1
+        problem = why_refused(chr(err.character))
+        raise RecordError([Problem(name, problem, "", line, column)]) from None
     except yaml.YAMLError as err:
         raise RecordError([Problem(name, f"YAML error: {err}")]) from None
     except RecursionError:

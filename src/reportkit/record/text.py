@@ -92,7 +92,8 @@ class TextCharacterError(ValueError):
         return TextCharacterError(str(self), self.char, self.index, parts + self.subpath)
 
 
-def _why_refused(char: str) -> str:
+def why_refused(char: str) -> str:
+    """Why a record may not hold `char`, as the end of a problem's message."""
     code = ord(char)
     if _CONTROL.match(char):
         if 0xD800 <= code <= 0xDFFF:
@@ -114,7 +115,7 @@ def check_characters(text: str) -> None:
     bad = _REFUSED.search(text)
     if bad:
         char = bad.group()
-        raise TextCharacterError(_why_refused(char), char, bad.start())
+        raise TextCharacterError(why_refused(char), char, bad.start())
 
 
 def warned_characters(text: str) -> Iterator[tuple[str, int, int, str]]:
