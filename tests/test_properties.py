@@ -1,0 +1,64 @@
+"""A valid record always renders, in every format and engine: random valid records (see
+tests/support/strategies.py) through the real pipeline, and a few through the real command.
+
+Bounded for CI by the `ci` profile (a fixed number of examples per writer, derandomized, so a
+failure shows up on every run until fixed); `scripts/fuzz.py` runs the same promise for as long
+as you like."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+from support.strategies import TARGETS, Case, cases, check_export, open_output
+
+from conftest import run_cli
+
+settings.load_profile("ci")
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("properties")
+
+
+def _fresh(folder: Path) -> Path:
+    return Path(tempfile.mkdtemp(dir=folder))
+
+
+@pytest.mark.parametrize("target", list(TARGETS))
+@given(case=cases())
+def test_a_valid_record_renders_in_every_writer(folder, target, case: Case):
+    work = _fresh(folder)
+    try:
+        event(check_export(case, target, work))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@settings(max_examples=3)
+@given(case=cases(), engine=st.sampled_from(["weasyprint", "reportlab"]))
+def test_the_command_exports_a_valid_record_or_says_why_in_one_line(folder, case, engine):
+    work = _fresh(folder)
+    try:
+        path = case.write(work)
+        out = work / "out"
+        out.mkdir()
+        args = ["export", str(path), "-f", "pdf", "-f", "docx", "-f", "html", "-o", str(out)]
+        result = run_cli(*args, "--engine", engine, *case.cli_options())
+        err = result.stderr.decode("utf-8")
+        assert "Traceback" not in err and "internal error" not in err, err
+        if result.returncode == 0:
+            for written in out.iterdir():
+                open_output(written, written.suffix.lstrip("."))
+            assert len(list(out.iterdir())) == 3
+        else:
+            assert result.returncode == 2, err
+            assert err.startswith("reportkit: error: ") and err.count("\n") == 1, err
+            assert list(out.iterdir()) == []
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
