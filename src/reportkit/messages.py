@@ -21,12 +21,15 @@ def configure(*, quiet: bool = False, verbose: bool = False) -> None:
     _quiet, _verbose = quiet, verbose
 
 
-def warn(message: str) -> None:
-    """`reportkit: warning: <message>`, once per distinct message, unless --quiet."""
-    if _quiet or message in _seen:
+def warn(message: str, key: str | None = None) -> None:
+    """`reportkit: warning: <message>` on one line, unless --quiet or the same `key` (default:
+    the message) was already warned about in this process."""
+    key = message if key is None else key
+    if _quiet or key in _seen:
         return
-    _seen.add(message)
-    print(f"reportkit: warning: {message}", file=sys.stderr, flush=True)
+    _seen.add(key)
+    text = " ".join(message.split())  # one line, whatever the message quotes
+    print(f"reportkit: warning: {text}", file=sys.stderr, flush=True)
 
 
 def note(message: str) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import ReportkitError
 from ..labels import language_name
-from .notices import warn
+from ..messages import warn
 
 
 class ModelMissing(ReportkitError):

@@ -14,7 +14,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .notices import warn
+from ..messages import warn
 
 _COLUMNS = ["model", "src", "tgt", "source", "target"]
 _SCHEMA = (

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..languages import is_language
-from .notices import warn
+from ..messages import warn
 
 # Real Argos models unpack to 100-400 MB in a few dozen files. 1 GiB leaves room for bigger
 # models to come while refusing a zip bomb long before it fills a disk; 10,000 entries likewise.
