@@ -150,6 +150,17 @@ def test_long_title_fields_heading_and_recommendation_paginate(engine, tmp_path)
     assert _off_page(pdf) == 0
 
 
+def test_a_reference_longer_than_a_page_paginates_in_the_title_block_and_verification(
+    engine, tmp_path
+):
+    # the title block's fields table and the verification block both print it whole
+    reference = _sentences(12_000)
+    pdf = _export(_record(conference={"reference": reference}), engine, tmp_path)
+    text = pdftotext(pdf)
+    assert not _lost(reference + reference, text)
+    assert _off_page(pdf) == 0
+
+
 def test_a_2500_character_title_alone_paginates(engine, tmp_path):
     # no organizer: the title is also the running header, which repeats only its beginning
     record = _record(conference={"title": _sentences(2500)})

@@ -801,15 +801,19 @@ class LabelValue(Flowable):
 
 class VerificationBlock(Flowable):
     """The verification block: QR code of the payload on the start side, then per language the
-    heading, reference, SHA-256 and hint (report.css .verification)."""
+    heading, reference, SHA-256 and hint (report.css .verification). It moves to the next page
+    whole, unless a reference of thousands of characters makes it taller than a page: then its
+    text splits by lines, the code in the first part."""
 
-    def __init__(self, document: Document):
+    def __init__(self, document: Document, *, text: Stack | None = None, with_qr: bool = True):
         super().__init__()
         self.doc = document
         self.v = document.verification
         self.spaceBefore = 10 * mm
         self.line, self.pad = 0.75, 3 * mm
         self.qr_cell, self.qr_size = 32 * mm, 30 * mm
+        self._given = text  # the text of a part of a split block
+        self.with_qr = with_qr
 
     def _text(self) -> Stack:
         doc, v = self.doc, self.v
@@ -841,16 +845,30 @@ class VerificationBlock(Flowable):
             blocks.append(_Separated(Stack(parts, inner_spaces=True), first=i == 0))
         return Stack(blocks, inner_spaces=True)
 
+    def _text_width(self, width: float) -> float:
+        return width - 2 * (self.line + self.pad) - self.qr_cell
+
     def wrap(self, availWidth, availHeight):  # noqa: N803
-        self._stack = self._text()
-        inner = availWidth - 2 * (self.line + self.pad)
-        _, h = self._stack.wrap(inner - self.qr_cell, INF)
+        self._stack = self._given if self._given is not None else self._text()
+        _, h = self._stack.wrap(self._text_width(availWidth), INF)
         self.width = availWidth
-        self.height = max(h, self.qr_size) + 2 * (self.line + self.pad)
+        self.height = max(h, self.qr_size if self.with_qr else 0) + 2 * (self.line + self.pad)
         return self.width, self.height
 
     def split(self, availWidth, availHeight):  # noqa: N803
-        return []
+        self.wrap(availWidth, availHeight)
+        if self.height <= CONTENT_H - 1:
+            return []  # break-inside: avoid
+        room = availHeight - 2 * (self.line + self.pad)
+        if self.with_qr and room < self.qr_size:
+            return []
+        head, tail = self._stack.split_at(self._text_width(availWidth), room)
+        if head is None or tail is None:
+            return []
+        first = VerificationBlock(self.doc, text=head, with_qr=self.with_qr)
+        rest = VerificationBlock(self.doc, text=tail, with_qr=False)
+        rest.spaceBefore = 0
+        return [first, rest]
 
     def draw(self):
         canv = self.canv
@@ -863,16 +881,18 @@ class VerificationBlock(Flowable):
         canv.rect(half, half, self.width - self.line, self.height - self.line, stroke=1, fill=0)
         canv.restoreState()
         top = self.height - edge
-        qr_x = self.width - edge - self.qr_size if rtl else edge
-        _draw_qr(canv, _qr_drawing(self.v.payload, self.qr_size), qr_x, top - self.qr_size)
         text_x = edge if rtl else edge + self.qr_cell
         self._stack.drawOn(canv, text_x, top - self._stack.height)
+        if not self.with_qr:
+            return  # the rest of a split block: the code stands in its first part
+        qr_x = self.width - edge - self.qr_size if rtl else edge
+        _draw_qr(canv, _qr_drawing(self.v.payload, self.qr_size), qr_x, top - self.qr_size)
 
 
 class _Separated(Flowable):
     """The second and later languages of the verification text: a rule above, 2 mm apart."""
 
-    def __init__(self, content: Flowable, *, first: bool):
+    def __init__(self, content: Stack, *, first: bool):
         super().__init__()
         self.content, self.first = content, first
         self.top = 0 if first else 2 * mm + 0.5 + 1.5 * mm
@@ -881,6 +901,14 @@ class _Separated(Flowable):
         _, h = self.content.wrap(availWidth, INF)
         self.width, self.height = availWidth, h + self.top
         return self.width, self.height
+
+    def split(self, availWidth, availHeight):  # noqa: N803
+        head, tail = self.content.split_at(availWidth, availHeight - self.top)
+        if head is None:
+            return []
+        if tail is None:
+            return [_Separated(head, first=self.first)]
+        return [_Separated(head, first=self.first), _Separated(tail, first=True)]
 
     def draw(self):
         if not self.first:
