@@ -205,3 +205,16 @@ def test_every_problem_is_listed(write_record, tmp_path):
     err = check_rejected(path, tmp_path=tmp_path)
     for field in ("conference.title", "conference.number", "conference.start_date"):
         assert field in err
+
+
+def test_characters_renderers_disagree_on_are_refused_by_name(write_record, tmp_path):
+    path = write_record({"conference": {"title": "مؤتمر", "city": "م\ufff9د"}}, "record.json")
+    check_rejected(
+        path, "conference.city", "U+FFF9 INTERLINEAR ANNOTATION ANCHOR", tmp_path=tmp_path
+    )
+
+
+def test_a_control_character_yaml_refuses_is_one_line_with_its_position(write_record, tmp_path):
+    path = write_record('conference:\n  title: "مؤتمر\x07"\n')
+    err = check_rejected(path, f"{path}:2:16: ", "U+0007", tmp_path=tmp_path)
+    assert err.count("\n") == 1 and "<unicode string>" not in err
