@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 from conftest import run_cli
 from reportkit.document import build_document
 from reportkit.errors import RecordError
+from reportkit.export import ExportOptions, export
 from reportkit.record import read_record, record_from_data
 from reportkit.record.text import PDF, PDI, document_text
+from support.readers import pdftotext
 from support.strategies import TARGETS, Case, check_export, raw_text
 
 settings.load_profile("ci")
@@ -134,6 +136,20 @@ def test_no_span_of_the_document_can_reorder_text_outside_it():
     venue = next(f for f in doc.title.fields if f.name == "venue").value[0].text
     assert venue == f"{LRE}Rabat{PDF}، المغرب"
     assert RLO not in doc.meta.title.split(PDF)[-1]  # metadata is built from confined Spans
+
+
+@pytest.mark.parametrize("engine", ["weasyprint", "reportlab"])
+def test_an_override_in_a_category_leaves_the_recommendation_after_it_readable(tmp_path, engine):
+    # Before confinement ReportLab printed "Cat retfa sdrow elbisiv — yroge".
+    data = {
+        "language": "en",
+        "conference": {"title": "Leak test"},
+        "recommendations": [{"category": f"Cat {RLO}egory", "text": "visible words after"}],
+    }
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    export(path, ["pdf"], tmp_path / "out.pdf", ExportOptions(engine=engine, verification=False))
+    assert "visible words after" in pdftotext(tmp_path / "out.pdf", "-layout")
 
 
 # --- refused and kept characters --------------------------------------------------------------
