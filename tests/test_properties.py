@@ -14,11 +14,9 @@ from pathlib import Path
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-from support.strategies import TARGETS, Case, cases, check_export, open_output
 
 from conftest import run_cli
-
-settings.load_profile("ci")
+from support.strategies import CI, TARGETS, Case, cases, check_export, open_output
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +29,7 @@ def _fresh(folder: Path) -> Path:
 
 
 @pytest.mark.parametrize("target", list(TARGETS))
+@CI
 @given(case=cases())
 def test_a_valid_record_renders_in_every_writer(folder, target, case: Case):
     work = _fresh(folder)
@@ -40,7 +39,7 @@ def test_a_valid_record_renders_in_every_writer(folder, target, case: Case):
         shutil.rmtree(work, ignore_errors=True)
 
 
-@settings(max_examples=3)
+@settings(CI, max_examples=3)
 @given(case=cases(), engine=st.sampled_from(["weasyprint", "reportlab"]))
 def test_the_command_exports_a_valid_record_or_says_why_in_one_line(folder, case, engine):
     work = _fresh(folder)

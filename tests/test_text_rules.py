@@ -18,9 +18,7 @@ from reportkit.export import ExportOptions, export
 from reportkit.record import read_record, record_from_data
 from reportkit.record.text import PDF, PDI, document_text
 from support.readers import pdftotext
-from support.strategies import TARGETS, Case, check_export, raw_text
-
-settings.load_profile("ci")
+from support.strategies import CI, TARGETS, Case, check_export, raw_text
 
 LRE, RLE, LRO, RLO = "\u202a", "\u202b", "\u202d", "\u202e"
 LRI, RLI, FSI = "\u2066", "\u2067", "\u2068"
@@ -104,6 +102,7 @@ def test_every_embedding_override_and_isolate_is_closed_on_its_line(text, expect
     assert document_text(text) == expected
 
 
+@CI
 @given(raw_text(1, 30))
 def test_document_text_is_confined_idempotent_and_keeps_every_visible_character(text):
     out = document_text(text)
@@ -280,7 +279,7 @@ def test_validate_prints_the_override_warning_on_stderr(tmp_path):
     )
 
 
-@settings(max_examples=60)
+@settings(CI, max_examples=60)
 @given(st.lists(raw_text(1, 6), min_size=1, max_size=4))
 def test_reading_a_record_gives_a_record_or_one_located_message(texts):
     """Random text, refused characters included, gives a record or problems naming the field."""
