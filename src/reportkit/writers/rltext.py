@@ -15,7 +15,9 @@ glyphs), so extraction would give presentation forms. This module does the whole
    as context, so joining across piece edges is right. Results are cached per
    (font, piece, direction, context): they do not depend on the size.
 4. Lines: words are broken into lines on their shaped widths (at spaces; a word longer than a line
-   breaks between clusters), then each line is reordered for display (UAX #9 rules L1-L2).
+   breaks between clusters, found by shaping a window of a few lines at a time, so that a word of
+   megabytes costs time in proportion to its length), then each line is reordered for display
+   (UAX #9 rules L1-L2).
 5. Drawing: glyphs are drawn by glyph ID, in visual order, in a Type0/CIDFontType2 font
    (Identity-H) that the engine embeds as a subset (HarfBuzz's subsetter, glyph IDs kept). A CID
    stands for one (glyph, text) pair: the ToUnicode CMap maps it to the original characters of its
