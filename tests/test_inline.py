@@ -1,0 +1,86 @@
+"""The typesetting rule every writer applies: foreign runs are isolates with their own direction,
+URLs and e-mail addresses are links, sentence punctuation stays with the sentence."""
+
+from __future__ import annotations
+
+import pytest
+from bidi import get_display
+
+from reportkit.inline import LRI, PDI, RLI, Run, isolated_text, runs
+
+
+def foreign(text: str, base: str = "rtl") -> list[str]:
+    return [r.text for r in runs(text, base) if r.dir]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("برنامج C++ الجديد", ["C++"]),
+        ("لبرنامج Cyber Shield خلال", ["Cyber Shield"]),
+        ("فريق (GCC-CERT) و I-24/7 و ISO 9001:2015 هنا", ["(GCC-CERT)", "I-24/7", "ISO 9001:2015"]),
+        ("الاتصال على +966 11 234 5678 أو", ["+966 11 234 5678"]),
+        ("اجتماع عام 2023م في الدوحة بتاريخ 2023/11/15", []),
+        ("تخصيص 250 مليون دولار", []),
+    ],
+)
+def test_latin_runs_with_their_punctuation_digits_and_symbols_are_isolated(text, expected):
+    assert foreign(text) == expected
+
+
+def test_arabic_inside_english_is_isolated_right_to_left():
+    assert [
+        (r.text, r.dir) for r in runs("The ministry (وزارة الداخلية) met.", "ltr") if r.dir
+    ] == [("وزارة الداخلية", "rtl")]
+
+
+def test_sentence_punctuation_stays_outside_links_and_runs():
+    got = runs(
+        "راسلونا على info@gcc-sg.org. أو زوروا https://www.gcc-sg.org/ar/page، ثم INTERPOL.", "rtl"
+    )
+    links = [(r.text, r.href) for r in got if r.href]
+    assert links == [
+        ("info@gcc-sg.org", "mailto:info@gcc-sg.org"),
+        ("https://www.gcc-sg.org/ar/page", "https://www.gcc-sg.org/ar/page"),
+    ]
+    assert [r.text for r in got if r.dir and not r.href] == ["INTERPOL"]
+
+
+def test_www_addresses_link_with_a_scheme():
+    (link,) = [r for r in runs("الموقع www.example.org للمزيد", "rtl") if r.href]
+    assert link == Run("www.example.org", "ltr", "https://www.example.org")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "  C++  ",
+        "a\nb  c",
+        "(((",
+        "x) (y",
+        "كلمة،  (C++)، و",
+        "https://",
+        "@@",
+        "\u2067x\u2069",
+    ],
+)
+def test_runs_keep_every_character_in_order(text):
+    assert "".join(r.text for r in runs(text, "rtl")) == text
+    assert "".join(r.text for r in runs(text, "ltr")) == text
+
+
+def test_isolates_show_latin_as_written_inside_arabic():
+    # A conforming bidi implementation (python-bidi's, the Rust unicode-bidi crate) shows the
+    # isolated text in its written order inside the right-to-left line.
+    assert "C++" not in get_display("برنامج C++ الجديد", base_dir="R")
+    shown = get_display(isolated_text("برنامج C++ الجديد", "rtl"), base_dir="R")
+    assert "C++" in shown
+    shown = get_display(isolated_text("الاتصال على +966 11 234 5678 أو", "rtl"), base_dir="R")
+    assert "+966 11 234 5678" in shown
+
+
+def test_isolated_text_wraps_each_run_in_its_own_direction():
+    assert isolated_text("a وزارة b", "ltr") == f"a {RLI}وزارة{PDI} b"
+    assert isolated_text("في C++ اليوم", "rtl") == f"في {LRI}C++{PDI} اليوم"
