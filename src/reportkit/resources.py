@@ -39,9 +39,23 @@ FONT_FILES = {
     ("Noto Serif", "regular"): "NotoSerif-Regular.ttf",
     ("Noto Serif", "bold"): "NotoSerif-Bold.ttf",
     ("Noto Serif", "italic"): "NotoSerif-Italic.ttf",
+    ("Noto Sans Symbols 2", "regular"): "NotoSansSymbols2-Regular.ttf",
+    ("Noto Sans Math", "regular"): "NotoSansMath-Regular.ttf",
+    ("Noto Emoji", "regular"): "NotoEmoji-Regular.ttf",
 }
 ARABIC_FAMILY = "Noto Naskh Arabic"
 LATIN_FAMILY = "Noto Serif"
+# Tried in this order for a character neither text font has: symbols and dingbats (✓ ☎ ★),
+# arrows and mathematical signs (→ ≤ ∑), then emoji (🛡 ✅), drawn in one colour like the text.
+FALLBACK_FAMILIES = ("Noto Sans Symbols 2", "Noto Sans Math", "Noto Emoji")
+
+
+def font_stack(direction: str) -> tuple[str, ...]:
+    """The families a text of this direction is drawn with, first choice first. Arabic text takes
+    its digits and punctuation from the Arabic font where it has them, Latin text from the Latin
+    one; each falls back to the other, then to the symbol and emoji fonts."""
+    first = (ARABIC_FAMILY, LATIN_FAMILY) if direction == "rtl" else (LATIN_FAMILY, ARABIC_FAMILY)
+    return first + FALLBACK_FAMILIES
 
 
 def font_path(family: str, style: str = "regular") -> Path:
