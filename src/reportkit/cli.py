@@ -268,6 +268,12 @@ def export(
             help="Sign the PDF (PAdES) with this PKCS#12 file; password from REPORTKIT_SIGN_PASSWORD."
         ),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Refuse a record with characters no font can draw (else a warning)."
+        ),
+    ] = False,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -309,6 +315,7 @@ def export(
             sign=sign,
             sign_password=os.environ.get("REPORTKIT_SIGN_PASSWORD", "").encode() or None,
             pdf_worker=worker,
+            strict=strict,
         )
         try:
             written = do_export(record, formats, output, options)

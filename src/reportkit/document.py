@@ -14,6 +14,7 @@ from typing import ClassVar, Union
 
 from .conventions import date_range, digits
 from .errors import UsageError
+from .inline import Run, isolated_text, runs
 from .labels import label, language_name
 from .languages import direction, first_strong_direction
 from .record.model import MachineText, Provenance, Record
@@ -33,6 +34,17 @@ class Span:
     lang: str
     dir: str = ""
     machine: Provenance | None = None
+    field: str = dataclasses.field(default="", compare=False)  # where in the record, for messages
+
+    @property
+    def runs(self) -> tuple[Run, ...]:
+        """The text in runs: foreign runs as isolates, URLs and e-mail as links (`inline`)."""
+        return runs(self.text, self.dir)
+
+    @property
+    def isolated(self) -> str:
+        """The text with an isolate around each foreign run, for writers that take a string."""
+        return isolated_text(self.text, self.dir)
 
     def __post_init__(self) -> None:
         # Here rather than in the builder, so that no Span — the reference, the marking, a
@@ -159,7 +171,10 @@ class Document:
         return len(self.languages) > 1
 
     def spans(self):
-        """Every Span of the document's content, in reading order (for tests and font subsets)."""
+        """Every Span of the document's content, in reading order (for tests, font subsets and
+        the glyph check), and the marking printed on every page."""
+        if self.marking is not None:
+            yield self.marking
         yield from self.title.title
         for group in (self.title.organizer or (),):
             yield from group
@@ -214,15 +229,15 @@ class _Builder:
     def span(self, text, lang: str, where: str) -> Span:
         if isinstance(text, str):
             if lang == self.record.language:
-                return Span(text, lang)
+                return Span(text, lang, field=where)
         elif lang in text:
             value = text[lang]
             if isinstance(value, MachineText):
                 self.machine_langs.add(lang)
-                return Span(value.text, lang, machine=value.machine)
-            return Span(value, lang)
+                return Span(value.text, lang, machine=value.machine, field=where)
+            return Span(value, lang, field=where)
         self.missing.append((where, lang))
-        return Span("", lang)
+        return Span("", lang, field=where)
 
     def variants(self, text, where: str) -> Variants:
         return tuple(self.span(text, lang, where) for lang in self.languages)
@@ -246,8 +261,15 @@ class _Builder:
             if value
         ]
         if parts:
+            # The venue joins city and country; machine-translated, it carries the provenance
+            # of the first machine text in it, so it is marked (†) like any other.
             venue = tuple(
-                Span(("، " if lang == "ar" else ", ").join(p[i].text for p in parts), lang)
+                Span(
+                    ("، " if lang == "ar" else ", ").join(p[i].text for p in parts),
+                    lang,
+                    machine=next((p[i].machine for p in parts if p[i].machine), None),
+                    field="conference.city",
+                )
                 for i, lang in enumerate(self.languages)
             )
             fields.append(Field("venue", self.labels("venue"), venue))
@@ -355,7 +377,12 @@ class _Builder:
         marking = None
         if self.presentation.marking:
             text = self.presentation.marking
-            marking = Span(text, r.language, first_strong_direction(text, direction(r.language)))
+            marking = Span(
+                text,
+                r.language,
+                first_strong_direction(text, direction(r.language)),
+                field="--marking",
+            )
 
         first = self.languages[0]
         meta = Metadata(

@@ -40,6 +40,7 @@ class ExportOptions:
     sign_password: bytes | None = None
     translate: object = None  # TranslateOptions for texts the record lacks; None: the defaults
     pdf_worker: object = None  # a started weasy.Worker that renders the WeasyPrint PDF
+    strict: bool = False  # a character no font can draw is an error, not a warning
 
 
 def load(source: str | Path | None):
@@ -78,6 +79,9 @@ def document_for(record, options: ExportOptions) -> Document:
         verification=options.verification,
     )
     document = build_document(record, languages, presentation)
+    from .glyphs import check_glyphs
+
+    check_glyphs(document.spans(), strict=options.strict)
     extra = {"pdfa": options.pdfa}
     if options.locale:
         extra["locale"] = options.locale

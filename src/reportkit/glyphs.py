@@ -1,0 +1,96 @@
+"""Glyph coverage: no character is printed as an empty box without a word said.
+
+Before any writer renders, every character of the document is checked against the fonts it will
+be drawn with (`resources.font_stack` for its direction: the text fonts, then the symbol, math and
+emoji fallbacks). What none of them has is listed once — field, code point and character name —
+as a warning, or as an error under `--strict`.
+
+Characters that draw nothing are not checked: white space, and the format characters that only
+steer (bidi marks and isolates, ZWJ and ZWNJ, variation selectors, tag characters).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+from .errors import UsageError
+from .resources import FONT_FILES, font_path, font_stack
+
+
+@dataclass(frozen=True)
+class MissingGlyph:
+    char: str
+    field: str  # where the character is, e.g. "summary" or "recommendations[2].text"
+
+    def __str__(self) -> str:
+        name = unicodedata.name(self.char, "unnamed character")
+        where = f"{self.field}: " if self.field else ""
+        return (
+            f"{where}U+{ord(self.char):04X} {name} is in none of reportkit's fonts "
+            f"and would print as an empty box"
+        )
+
+
+class MissingGlyphs(UsageError):
+    """--strict: characters no font can draw."""
+
+
+@cache
+def _cmap(family: str) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    styles = [style for fam, style in FONT_FILES if fam == family]
+    codes: set[int] = set()
+    for style in styles:  # bold and italic faces cover what the regular does here, or more
+        codes.update(TTFont(font_path(family, style), lazy=True).getBestCmap())
+    return frozenset(codes)
+
+
+def _draws_nothing(char: str) -> bool:
+    return (
+        char.isspace()
+        or unicodedata.category(char) in ("Cf", "Cc", "Zl", "Zp")
+        or (
+            0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF  # variation selectors
+        )
+    )
+
+
+def uncovered(text: str, direction: str) -> list[str]:
+    """The distinct characters of `text` that no font of its stack has, in order of appearance."""
+    stack = font_stack(direction)
+    missing: dict[str, None] = {}
+    for char in dict.fromkeys(text):
+        if char in missing or _draws_nothing(char):
+            continue
+        if not any(ord(char) in _cmap(family) for family in stack):
+            missing[char] = None
+    return list(missing)
+
+
+def missing_glyphs(spans: Iterable) -> list[MissingGlyph]:
+    """Every character of `spans` (document Spans) no font can draw, once per character."""
+    found: dict[str, MissingGlyph] = {}
+    for span in spans:
+        for char in uncovered(span.text, span.dir):
+            found.setdefault(char, MissingGlyph(char, getattr(span, "field", "")))
+    return list(found.values())
+
+
+def check_glyphs(spans: Iterable, *, strict: bool = False) -> list[MissingGlyph]:
+    """Warn about (or, `strict`, refuse) characters that would print as empty boxes."""
+    from .messages import warn
+
+    missing = missing_glyphs(spans)
+    if missing and strict:
+        raise MissingGlyphs(
+            "--strict: "
+            + "; ".join(str(m) for m in missing[:10])
+            + (f"; and {len(missing) - 10} more" if len(missing) > 10 else "")
+        )
+    for item in missing:
+        warn(str(item))
+    return missing
