@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 # Pango for WeasyPrint; HarfBuzz's subsetter (WeasyPrint subsets fonts faster with it); poppler
 # (pdftotext, pdffonts) and LibreOffice (a real DOCX reader) for the tests; DejaVu as the only
 # system font the no-Noto LibreOffice test allows; qpdf for PDF structure checks; zbar to
-# decode the verification QR codes in the tests.
+# decode the verification QR codes in the tests; unicode-data for the Unicode Consortium's bidi
+# conformance file (BidiCharacterTest.txt) the ReportLab engine is held to.
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
-          libreoffice-writer-nogui fonts-dejavu-core qpdf zbar-tools)
+          libreoffice-writer-nogui fonts-dejavu-core qpdf zbar-tools unicode-data)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -45,9 +45,13 @@ class ExportOptions:
 
 def load(source: str | Path | None):
     """The record at `source` (None: the bundled example), validated."""
-    from .record import load_record
+    from .messages import warn
+    from .record import read_record
 
-    return load_record(example_record() if source is None else source)
+    loaded = read_record(example_record() if source is None else source)
+    for problem in loaded.warnings:  # e.g. a bidi override: valid, confined, but worth a word
+        warn(str(problem))
+    return loaded.record
 
 
 def with_translations(record, languages: tuple[str, ...], options: ExportOptions):
