@@ -436,6 +436,38 @@ def _reorder(levels: list[int]) -> list[int]:
     return order
 
 
+_RESET_AT_LINE_END = frozenset(("WS", "LRI", "RLI", "FSI", "PDI"))
+
+
+def bidi_line(text: str, base_dir: str = "rtl") -> tuple[list[int | None], list[int]]:
+    """One paragraph shown as one line: each character's level after rule L1 (None for those
+    rule X9 removes) and the visual order (rule L2, left to right) of the others.
+
+    This is the whole algorithm as BidiCharacterTest.txt states it; the layout applies the same
+    rules per line, where the spaces a line ends with are not drawn at all."""
+    levels, base = bidi_levels(text, base_dir)
+    classes = [_bidi_class(c) for c in text]
+    out: list[int | None] = list(levels)
+    # L1: separators, and white space and isolate controls before them or at the line's end,
+    # go back to the paragraph level (characters removed by X9 inside such a run go along).
+    trailing = True
+    for i in range(len(text) - 1, -1, -1):
+        cls = classes[i]
+        if cls in ("S", "B"):
+            out[i] = base
+            trailing = True
+        elif trailing and (cls in _RESET_AT_LINE_END or cls in _REMOVED_X9):
+            out[i] = base
+        else:
+            trailing = False
+    kept = [i for i in range(len(text)) if classes[i] not in _REMOVED_X9]
+    for i in range(len(text)):
+        if classes[i] in _REMOVED_X9:
+            out[i] = None
+    order = _reorder([out[i] for i in kept])
+    return out, [kept[k] for k in order]
+
+
 # ---------------------------------------------------------------------------------------------
 # 2. Fonts: loaded once per file, shaped pieces cached.
 # ---------------------------------------------------------------------------------------------
