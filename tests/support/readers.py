@@ -168,3 +168,74 @@ def outline_entries(path) -> list[tuple[str, int, int]]:
 
             walk(outline.root, 0)
     return out
+
+
+def _pdfium_chars(path: Path, pages: Iterable[int] | None = None):
+    """(page, character, (left, bottom, right, top), font) for each character PDFium reads; a
+    character outside the BMP, which PDFium gives as two surrogates (in either order), is one."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        for number in range(len(pdf)) if pages is None else pages:
+            text = pdf[number].get_textpage()
+            pending = None  # (code, box, font) of a surrogate waiting for its partner
+            for i in range(text.count_chars()):
+                code = pdfium_c.FPDFText_GetUnicode(text.raw, i)
+                name = ctypes.create_string_buffer(256)
+                flags = ctypes.c_int()
+                pdfium_c.FPDFText_GetFontInfo(text.raw, i, name, 256, ctypes.byref(flags))
+                font = re.sub(r"^[A-Z]{6}\+", "", name.value.decode("utf-8", "replace"))
+                box = tuple(text.get_charbox(i)) if code not in (0, 10, 13) else (0, 0, 0, 0)
+                if 0xD800 <= code <= 0xDFFF:
+                    if pending is None:
+                        pending = (code, box, font)
+                        continue
+                    high, low = sorted((pending[0], code))
+                    code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+                    pending = None
+                if code:
+                    yield number, chr(code), box, font
+    finally:
+        pdf.close()
+
+
+def pdf_visual_lines(path: Path, page: int = 0) -> list[str]:
+    """The characters of each line of a page as they stand, left to right (PDFium's character
+    boxes): how a reader sees mixed text, whatever order the PDF's text is stored in. Lines are
+    told apart by the vertical centre of their characters; spaces are dropped."""
+    chars = [
+        ((box[1] + box[3]) / 2, box[0], char)
+        for _, char, box, _ in _pdfium_chars(path, [page])
+        if char.strip()
+    ]
+    chars.sort(key=lambda c: -c[0])
+    lines: list[list[tuple[float, float, str]]] = []
+    for char in chars:
+        if lines and lines[-1][-1][0] - char[0] < 4:
+            lines[-1].append(char)
+        else:
+            lines.append([char])
+    return ["".join(c for _, _, c in sorted(line, key=lambda c: c[1])) for line in lines]
+
+
+def pdf_char_fonts(path: Path) -> list[tuple[str, str]]:
+    """(character, font name without its subset tag) for every character PDFium reads."""
+    return [(char, font) for _, char, _, font in _pdfium_chars(path)]
+
+
+def pdf_link_uris(path: Path) -> list[str]:
+    """The /URI of every link annotation, page by page."""
+    import pikepdf
+
+    uris = []
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            for annot in page.obj.get("/Annots", []):
+                action = annot.get("/A")
+                if annot.get("/Subtype") == "/Link" and action is not None and "/URI" in action:
+                    uris.append(str(action.URI))
+    return uris

@@ -9,21 +9,41 @@ right to left, in the right font.
 Direction is written on every paragraph and run, never left to inheritance: paragraphs carry
 `w:bidi` (or `w:bidi w:val="0"` in a right-to-left document), right-to-left runs `w:rtl`; the
 styles carry no `w:rtl`, so a Latin run needs nothing to stay left to right.
+
+Mixed text follows the document model's runs (`reportkit.inline`): a foreign run (a code name, a
+number with signs, an address) is a Word run of its own direction between two marks of that
+direction (LRM or RLM), so that its signs and digits stay in order in Word and LibreOffice, with
+a word joiner after its inner hyphens and slashes so that no line breaks inside it. Links are
+`w:hyperlink`s to external relationships in the Hyperlink character style. Every run is cut
+where the font that draws it changes: a character neither text font has (✓ → 🛡 ✅) gets the
+fallback font that has it, named for every script, and the fonts a document uses are the ones
+embedded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import unicodedata
 import zipfile
+from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote
 
 from ..conventions import digits
 from ..document import Document, Heading, ItemList, Paragraph, Span
 from ..errors import UsageError
+from ..inline import runs as inline_runs
 from ..languages import direction
-from ..resources import ARABIC_FAMILY, LATIN_FAMILY, font_path, templates_dir
+from ..resources import (
+    ARABIC_FAMILY,
+    FALLBACK_FAMILIES,
+    LATIN_FAMILY,
+    font_path,
+    font_stack,
+    templates_dir,
+)
 from . import ooxml as x
 
 DEFAULT_TEMPLATE = "reference.docx"
@@ -48,13 +68,18 @@ _THEME_ATTRS = ("asciiTheme", "hAnsiTheme", "cstheme", "eastAsiaTheme")
 _TEMPLATE_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
 _DOCUMENT_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 _STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+HYPERLINK_BLUE = "0563C1"  # Word's own Hyperlink style
+LRM, RLM, WORD_JOINER, ZWJ, VS16 = "\u200e", "\u200f", "\u2060", "\u200d", "\ufe0f"
+LINK_SCHEMES = ("http://", "https://", "mailto:")
 
 
 def render(document: Document, *, template: Path | None = None, embed_fonts: bool = True) -> bytes:
     word = _open(template)
-    _Writer(word, document, own_template=template is None).write()
+    writer = _Writer(word, document, own_template=template is None)
+    writer.write()
+    _list_fallback_fonts(word, writer.used)
     if embed_fonts:
-        _embed(word, document)
+        _embed(word, writer.used)
     out = io.BytesIO()
     word.save(out)
     return out.getvalue()
@@ -286,12 +311,82 @@ def script_runs(text: str, rtl: bool) -> list[tuple[str, bool]]:
     return runs
 
 
-def page_labels(document: Document) -> list[Span]:
-    """The footer's "Page {page} of {pages}" texts, one per language, as they will show."""
-    return [
-        Span(s.text.replace("{page}", "1").replace("{pages}", "1"), s.lang)
-        for s in document.page_label
-    ]
+def unbreakable(text: str, *, link: bool = False) -> str:
+    """`text` with a word joiner after each inner hyphen and slash, where Word and LibreOffice
+    would otherwise break a line ("(GCC-" … "CERT)"). A link keeps its breaks after single
+    slashes, so that a long address can still wrap between its path's parts.
+
+    A word joiner rather than Word's w:noBreakHyphen: LibreOffice lays a paragraph holding the
+    latter out wrongly (lines overlap, words break anywhere), while the joiner holds in both and
+    leaves no trace in the PDF's text."""
+    if link:
+        return re.sub(r"(-|/(?=/))(?=.)", rf"\1{WORD_JOINER}", text)
+    return re.sub(r"([-/\u2010])(?=.)", rf"\1{WORD_JOINER}", text)
+
+
+def link_target(href: str) -> str | None:
+    """The relationship target for a run's `href`: web and e-mail addresses only (a record is
+    untrusted: no file:, javascript: or other scheme reaches Word), as an ASCII URI."""
+    if not href.lower().startswith(LINK_SCHEMES):
+        return None
+    return quote(href, safe=":/?#[]@!$&'()*+,;=%~-._")
+
+
+_EMOJI_FAMILY = next((family for family in FALLBACK_FAMILIES if "Emoji" in family), None)
+
+
+def _covers(family: str, char: str) -> bool:
+    from ..glyphs import _cmap  # the glyph check's cached coverage, read once per font
+
+    return ord(char) in _cmap(family)
+
+
+def _attaches(text: str, i: int) -> bool:
+    """True where character `i` belongs to the character before it and must share its font:
+    marks, joiners, variation selectors, emoji modifiers and what a ZWJ joins."""
+    char = text[i]
+    return (
+        unicodedata.category(char) in ("Mn", "Me", "Cf")
+        or 0xFE00 <= ord(char) <= 0xFE0F
+        or 0x1F3FB <= ord(char) <= 0x1F3FF
+        or text[i - 1] == ZWJ
+    )
+
+
+@lru_cache(maxsize=4096)
+def font_runs(text: str, rtl: bool) -> tuple[tuple[str, str | None], ...]:
+    """`text` cut where the font that draws it changes: (piece, family), where family is None
+    for the run's own text font (Noto Naskh Arabic for a right-to-left run, Noto Serif for a
+    left-to-right one) and otherwise the next font of `resources.font_stack` that has the
+    character: the other text font (brackets and signs Naskh lacks), then the symbol, math and
+    emoji fallbacks. A character followed by VS16 asks for emoji presentation and takes the
+    emoji font where that has it. A character no font has stays in the run's own font."""
+    stack = font_stack("rtl" if rtl else "ltr")
+    own, others = stack[0], stack[1:]
+    pieces: list[list] = []
+    for i, char in enumerate(text):
+        if pieces and _attaches(text, i):
+            pieces[-1][0] += char
+            continue
+        family = None
+        if not _covers(own, char):
+            wants_emoji = text[i + 1 : i + 2] == VS16 and _EMOJI_FAMILY is not None
+            if wants_emoji and _covers(_EMOJI_FAMILY, char):
+                family = _EMOJI_FAMILY
+            else:
+                family = next((f for f in others if _covers(f, char)), None)
+        if pieces and pieces[-1][1] == family:
+            pieces[-1][0] += char
+        else:
+            pieces.append([char, family])
+    return tuple((piece, family) for piece, family in pieces)
+
+
+def word_family(family: str) -> str:
+    """The name Word and LibreOffice know `family` by: the one in its font file."""
+    from .docx_fonts import family_in_file
+
+    return family_in_file(font_path(family), family)
 
 
 class _Writer:
@@ -309,6 +404,9 @@ class _Writer:
         self.latin_lang = LATIN_LANG.get(latin, latin)
         self.style_ids: dict[str, str] = {}
         self.num_ids: dict[tuple[str, int], int] = {}
+        self.link_style: str | None = None
+        # family (as resources names it) → the texts drawn in it: what to list and embed
+        self.used: dict[str, list[str]] = {}
 
     # --- the file's defaults: what a user typing into it later gets -------------------------
 
@@ -656,7 +754,9 @@ class _Writer:
             p = self._add_p(header, "Header")
             x.paragraph_direction(p._p.get_or_add_pPr(), self.rtl, explicit=True)
             text = " · ".join(span.text for span in self.doc.draft)
-            p._p.append(x.watermark_run(text, ARABIC_FAMILY if self.rtl else LATIN_FAMILY))
+            font = ARABIC_FAMILY if self.rtl else LATIN_FAMILY
+            p._p.append(x.watermark_run(text, font))
+            self.used.setdefault(font, []).append(text)
         table = header.add_table(rows=1, cols=2, width=self.text_width)
         x.table_direction(table._tbl, self.rtl)
         x.table_borders(table._tbl)
@@ -697,6 +797,8 @@ class _Writer:
                 instruction = "PAGE" if piece == "{page}" else "NUMPAGES"
                 run = x.simple_field(p, instruction, first)
                 self._run_props(run.get_or_add_rPr(), rtl=span.dir == "rtl", size=18)
+                font = ARABIC_FAMILY if span.dir == "rtl" else LATIN_FAMILY
+                self.used.setdefault(font, []).append(first)
             elif piece:
                 self._runs(p, Span(piece, span.lang), size=18)
 
@@ -861,17 +963,90 @@ class _Writer:
         rtl: bool | None = None,
     ) -> None:
         base = span.dir == "rtl" if rtl is None else rtl
-        for text, run_rtl in script_runs(x.xml_text(span.text), base):
-            run = p.add_run(text)
-            rpr = run._r.get_or_add_rPr()
-            self._run_props(rpr, rtl=run_rtl, size=size, bold=True if bold else None)
+        base_dir = "rtl" if base else "ltr"
+        # A span set in a paragraph of the other direction (the Arabic reference in an English
+        # column) is read in the paragraph's direction: its words become that paragraph's isolates.
+        pieces = span.runs if span.dir == base_dir else inline_runs(span.text, base_dir)
+        props = {"bold": bold, "size": size}
+        for piece in pieces:
+            text = x.xml_text(piece.text)
+            if not text:
+                continue
+            if not piece.dir:
+                # Letters of the other script the model left in the flow (inside a mixed
+                # token) still get a run of their own direction and fonts.
+                for part, part_rtl in script_runs(text, base):
+                    self._run(p._p, part, rtl=part_rtl, color=color, **props)
+                continue
+            isolate_rtl = piece.dir == "rtl"
+            # Word has no isolates, and LibreOffice's PDF gives LRI/PDI back as stray text. Marks
+            # do their work in both: the run's own direction at both ends holds its signs and
+            # digits in order ("C++", "+966 11 234 5678"), and the paragraph's direction after it
+            # keeps the run from pulling the numbers that follow into its own direction.
+            shown = unbreakable(text, link=bool(piece.href))
+            if piece.dir != base_dir:  # a link in a left-to-right paragraph needs no marks
+                mark, back = (RLM, LRM) if isolate_rtl else (LRM, RLM)
+                shown = mark + shown + mark + back
+            target = link_target(piece.href)
+            if target is None:
+                self._run(p._p, shown, rtl=isolate_rtl, color=color, **props)
+                continue
+            from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+            rid = p.part.relate_to(target, RT.HYPERLINK, is_external=True)
+            link = x.hyperlink(p._p, rid)
+            self._run(link, shown, rtl=isolate_rtl, style=self._hyperlink_style(), **props)
+        if span.machine:
+            self._run(p._p, "†", rtl=False, size=16, color="AA3333")
+
+    def _run(
+        self,
+        parent,
+        text: str,
+        *,
+        rtl: bool,
+        bold: bool = False,
+        size: int | None = None,
+        color: str | None = None,
+        style: str | None = None,
+    ) -> None:
+        """`text` as runs of direction `rtl` at the end of `parent`, one per font that draws it."""
+        own = ARABIC_FAMILY if rtl else LATIN_FAMILY
+        for piece, family in font_runs(text, rtl):
+            rpr = x.text_run(parent, piece).get_or_add_rPr()
+            if style:
+                x.run_style(rpr, style)
+            self._run_props(rpr, rtl=rtl, size=size, bold=True if bold else None)
+            if family:
+                x.one_font(rpr, word_family(family))
             if color:
                 x.color(rpr, color)
-        if span.machine:
-            run = p.add_run("†")
-            rpr = run._r.get_or_add_rPr()
-            self._run_props(rpr, rtl=False, size=16)
-            x.color(rpr, "AA3333")
+            self.used.setdefault(family or own, []).append(piece)
+
+    def _hyperlink_style(self) -> str:
+        """The id of the letterhead's Hyperlink character style, or of one added as Word's."""
+        if self.link_style is not None:
+            return self.link_style
+        from docx.enum.style import WD_STYLE_TYPE
+
+        styles = self.word.styles
+        for element in styles.element.findall(x.qn("w:style")):
+            name = element.find(x.qn("w:name"))
+            named = name is not None and name.get(x.qn("w:val"), "").lower() == "hyperlink"
+            if element.get(x.qn("w:type")) == "character" and named:
+                self.link_style = element.get(x.qn("w:styleId"))
+                return self.link_style
+        element = styles.add_style("Hyperlink", WD_STYLE_TYPE.CHARACTER).element
+        element.set(x.qn("w:styleId"), "Hyperlink")
+        if any(e.get(x.qn("w:styleId")) == "DefaultParagraphFont" for e in styles.element):
+            x.child(element, "basedOn", x.STYLE, val="DefaultParagraphFont")
+        x.child(element, "uiPriority", x.STYLE, val="99")
+        x.child(element, "unhideWhenUsed", x.STYLE)
+        rpr = element.get_or_add_rPr()
+        x.color(rpr, HYPERLINK_BLUE)
+        x.underline(rpr)
+        self.link_style = "Hyperlink"
+        return self.link_style
 
 
 def _drop_empty_paragraphs(story) -> None:
@@ -894,23 +1069,23 @@ def _split_fields(template: str) -> list[str]:
     return [piece for piece in re.split(r"(\{page\}|\{pages\})", template) if piece]
 
 
-def _embed(word, document: Document) -> None:
-    """Embed the faces the document shows. The Arabic faces go in whole (they are small, and a
-    reader who types a new word in the file gets every letter); the Latin faces, large, are
-    subset to the text when the document has Latin text at all."""
+def _list_fallback_fonts(word, used: dict[str, list[str]]) -> None:
+    """The fallback fonts the document draws with, in its font table (embedded or not)."""
+    from .docx_fonts import list_font
+
+    for family in FALLBACK_FAMILIES:
+        if used.get(family):
+            list_font(word, word_family(family), font_path(family))
+
+
+def _embed(word, used: dict[str, list[str]]) -> None:
+    """Embed the faces the document draws with (`used`: family → its texts). The Arabic faces go
+    in whole (they are small, and a reader who types a new word in the file gets every letter);
+    the Latin faces, large, are subset to the text when the document has Latin text at all; a
+    fallback font (up to 0.9 MB) only when a character needs it, subset to those characters."""
     from .docx_fonts import FontFace, embed_fonts
 
-    spans = [*document.spans(), *page_labels(document), *document.running]
-    spans += [*(document.notice or ()), *([document.reference] if document.reference else [])]
-    arabic_runs, latin_runs = [], []
-    for span in spans:
-        for text, rtl in script_runs(span.text, span.dir == "rtl"):
-            (arabic_runs if rtl else latin_runs).append(text)
-    if any(span.machine for span in spans):
-        latin_runs.append("†")  # the machine-translation mark is a left-to-right run
-    if any(unicodedata.bidirectional(ch) in ("R", "AL") for t in latin_runs for ch in t):
-        arabic_runs += latin_runs  # an Arabic letter outside an Arabic run still takes its font
-    if arabic_runs:
+    if used.get(ARABIC_FAMILY):
         embed_fonts(
             word,
             [
@@ -920,7 +1095,7 @@ def _embed(word, document: Document) -> None:
             "",
             subset=False,
         )
-    latin_text = "".join(latin_runs)
+    latin_text = "".join(used.get(LATIN_FAMILY, ()))
     if any(not ch.isspace() for ch in latin_text):
         embed_fonts(
             word,
@@ -930,3 +1105,7 @@ def _embed(word, document: Document) -> None:
             ],
             latin_text + "0123456789—†•",
         )
+    for family in FALLBACK_FAMILIES:
+        text = "".join(used.get(family, ()))
+        if text:
+            embed_fonts(word, [FontFace(word_family(family), "regular", font_path(family))], text)

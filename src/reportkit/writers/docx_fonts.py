@@ -18,6 +18,7 @@ import string
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from docx.document import Document
@@ -124,6 +125,24 @@ def embed_fonts(
     _set_on(settings, "w:embedTrueTypeFonts", _SETTINGS_BEFORE_EMBED)
     if subset:
         _set_on(settings, "w:saveSubsetFonts", _SETTINGS_BEFORE_SUBSET)
+
+
+def list_font(document: Document, family: str, path: Path) -> None:
+    """Describe `family` (from its file at `path`) in the font table without embedding it: Word
+    lists every font a document names there, and uses the description to pick a substitute."""
+    data = path.read_bytes()
+    _font_element(_font_table_part(document).element, family, SfntFacts.read(data))
+
+
+@cache
+def family_in_file(path: Path, family: str) -> str:
+    """The family name the font file at `path` gives itself, which readers match w:rFonts
+    against: `family` when the file knows it by that name, else the file's own (Noto Sans
+    Symbols 2 calls itself "Noto Sans Symbols2")."""
+    names = SfntFacts.read(path.read_bytes()).families
+    if family in names or not names:
+        return family
+    return min(names, key=len)  # name ID 1 over a longer typographic name 16
 
 
 # -- checks -----------------------------------------------------------------------------

@@ -155,6 +155,22 @@ def fonts(rpr, latin: str, arabic: str) -> None:
         rfonts.attrib.pop(qn(f"w:{theme}"), None)
 
 
+def one_font(rpr, family: str) -> None:
+    """`w:rFonts` naming `family` for every script: the run holds only characters that this font
+    draws (a symbol, an emoji, a bracket the Arabic font lacks), so neither Word's slot choice nor
+    LibreOffice's script guess for digits and punctuation may send them to another font."""
+    fonts(rpr, family, family)
+
+
+def run_style(rpr, style_id: str) -> None:
+    """`w:rStyle`: the run's character style (Hyperlink)."""
+    child(rpr, "rStyle", R_PR, val=style_id)
+
+
+def underline(rpr, kind: str = "single") -> None:
+    child(rpr, "u", R_PR, val=kind)
+
+
 def size(rpr, half_points: int) -> None:
     """`w:sz` and `w:szCs`: Word sizes Arabic by the complex-script size only."""
     child(rpr, "sz", R_PR, val=str(half_points))
@@ -206,6 +222,27 @@ def run_direction(rpr, rtl: bool) -> None:
 def language(rpr, latin: str, bidi: str) -> None:
     """`w:lang`: the language of Latin text and of right-to-left text (e.g. ar-SA)."""
     child(rpr, "lang", R_PR, val=latin, bidi=bidi)
+
+
+def text_run(parent, text: str):
+    """A new `w:r` at the end of `parent` (a paragraph or a hyperlink) showing `text`; python-docx
+    turns its line feeds and tabs into `w:br` and `w:tab`. Returns the run, with an empty rPr."""
+    run = OxmlElement("w:r")
+    run.get_or_add_rPr()
+    run.text = text
+    parent.append(run)
+    return run
+
+
+def hyperlink(paragraph, rid: str):
+    """A `w:hyperlink` at the end of `paragraph` (its w:p) that follows the external relationship
+    `rid`; the link's runs go inside it. `w:history` adds the target to Word's visited list, as
+    Word's own Insert > Link does."""
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), rid)
+    link.set(qn("w:history"), "1")
+    paragraph.append(link)
+    return link
 
 
 # --- fields, sections, tables ---------------------------------------------------------------
