@@ -239,3 +239,114 @@ def pdf_link_uris(path: Path) -> list[str]:
                 if annot.get("/Subtype") == "/Link" and action is not None and "/URI" in action:
                     uris.append(str(action.URI))
     return uris
+
+
+def drawn_glyphs(path: Path) -> list[dict]:
+    """Every glyph a page's content stream shows with a font: page index, font (its BaseFont
+    without the subset tag), CID, glyph ID (through the CIDToGIDMap) and the text its ToUnicode
+    map gives ("" for none). Composite fonts (Type0, 2-byte codes) are decoded; a glyph of a
+    simple font has its byte as CID and no glyph ID."""
+    import pikepdf
+
+    def unicode_map(font) -> dict[int, str]:
+        stream = font.get("/ToUnicode")
+        if stream is None:
+            return {}
+        cmap = stream.read_bytes().decode("latin-1")
+        out = {}
+        for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
+            for src, dst in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
+                out[int(src, 16)] = bytes.fromhex(dst).decode("utf-16-be")
+        for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.S):
+            for lo, hi, dst in re.findall(
+                r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block
+            ):
+                first = bytes.fromhex(dst).decode("utf-16-be")
+                for k, code in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
+                    out[code] = first[:-1] + chr(ord(first[-1]) + k)
+        return out
+
+    def gid_map(font):
+        if font.get("/Subtype") != "/Type0":
+            return None
+        cid_font = font.DescendantFonts[0]
+        mapping = cid_font.get("/CIDToGIDMap")
+        if mapping is None or mapping == pikepdf.Name.Identity:
+            return lambda cid: cid
+        data = mapping.read_bytes()
+        return lambda cid: int.from_bytes(data[2 * cid : 2 * cid + 2], "big")
+
+    glyphs = []
+    with pikepdf.open(path) as pdf:
+        for index, page in enumerate(pdf.pages):
+            fonts = page.obj.get("/Resources", {}).get("/Font", {})
+            decoded = {}
+            current = None
+            for operands, operator in pikepdf.parse_content_stream(page):
+                op = str(operator)
+                if op == "Tf":
+                    name = str(operands[0])
+                    if name not in decoded:
+                        font = fonts[name]
+                        decoded[name] = (
+                            re.sub(r"^/([A-Z]{6}\+)?", "", str(font.BaseFont)),
+                            gid_map(font),
+                            unicode_map(font),
+                        )
+                    current = decoded[name]
+                    continue
+                if op not in ("Tj", "TJ", "'", '"') or current is None:
+                    continue
+                strings = operands[0] if op == "TJ" else operands[-1:]
+                base_font, to_gid, to_text = current
+                for item in strings:
+                    if not isinstance(item, pikepdf.String):
+                        continue
+                    data = bytes(item)
+                    width = 2 if to_gid is not None else 1
+                    for k in range(0, len(data) - width + 1, width):
+                        cid = int.from_bytes(data[k : k + width], "big")
+                        glyphs.append(
+                            {
+                                "page": index,
+                                "font": base_font,
+                                "cid": cid,
+                                "gid": to_gid(cid) if to_gid is not None else None,
+                                "text": to_text.get(cid, ""),
+                            }
+                        )
+    return glyphs
+
+
+def link_annotations(path: Path) -> list[tuple[int, str, tuple[float, float, float, float]]]:
+    """(page index, /URI, /Rect) of every link annotation with a URI action."""
+    import pikepdf
+
+    out = []
+    with pikepdf.open(path) as pdf:
+        for index, page in enumerate(pdf.pages):
+            for annot in page.obj.get("/Annots", []):
+                action = annot.get("/A")
+                if annot.get("/Subtype") == "/Link" and action is not None and "/URI" in action:
+                    rect = tuple(float(v) for v in annot.Rect)
+                    out.append((index, str(action.URI), rect))
+    return out
+
+
+def char_boxes(
+    path: Path, page: int = 0, *, loose: bool = False
+) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """Each character PDFium reads on a page, with its box (left, bottom, right, top) in points,
+    in PDFium's text order. The box is the glyph's ink, or with `loose` its advance by the
+    font's ascent and descent (the same height for every character of a line)."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        text = pdf[page].get_textpage()
+        return [
+            (text.get_text_range(i, 1), tuple(text.get_charbox(i, loose=loose)))
+            for i in range(text.count_chars())
+        ]
+    finally:
+        pdf.close()

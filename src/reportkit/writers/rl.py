@@ -7,11 +7,12 @@ title, a table of fields per language); the machine-translation notice; headings
 justified paragraphs; bullet lists and numbered recommendations with the marker in a column on
 the start side (the right in Arabic) and the category in bold before " — "; a bilingual document
 as two columns, first language on the start side, aligned block by block, rows splitting across
-pages. Classification marking (a red band at the top) and draft watermark (diagonal, light grey,
+pages, English and French set ragged in their half-width column. Classification marking (a red band at the top) and draft watermark (diagonal, light grey,
 behind the text) on every page; the verification block (QR code, reference, SHA-256) at the end.
 
 All text goes through `rltext.TextEngine` (bidi, HarfBuzz shaping, fonts embedded as subsets with
-a ToUnicode map of the original letters). "Page X of Y" needs the page count: the canvas holds
+a ToUnicode map of the original letters, symbol and emoji fallbacks), as `marked()` gives it: the
+model's foreign runs as isolates, its URLs and e-mail addresses as link annotations. "Page X of Y" needs the page count: the canvas holds
 every page until `save()`, then draws the footers and writes the pages; bookmarks (the outline)
 are held with their page so they point at the right one.
 
@@ -36,9 +37,10 @@ from reportlab.platypus.frames import Frame
 
 from ..conventions import digits
 from ..document import Document, Heading, ItemList, ListItem, Paragraph, Span
+from ..inline import LRI, PDI, RLI, isolated_text
 from ..labels import label
 from ..languages import direction
-from ..resources import ARABIC_FAMILY, LATIN_FAMILY, font_path
+from ..resources import ARABIC_FAMILY, FALLBACK_FAMILIES, LATIN_FAMILY, font_path
 from .html import OUTLINE_CHARS, REFERENCE_CHARS, RUNNING_CHARS, short_text
 from .rltext import BidiParagraph, Fonts, Laid, TextEngine
 
@@ -63,12 +65,39 @@ BODY_SIZE = 12
 INF = math.inf
 
 # Bidi isolates: a span of one direction inside a line of the other (as the HTML's dir spans).
-_ISOLATE = {"rtl": ("\u2067", "\u2069"), "ltr": ("\u2066", "\u2069")}
+_ISOLATE = {"rtl": (RLI, PDI), "ltr": (LRI, PDI)}
+
+Links = tuple[tuple[int, int, str], ...]
 
 
 def isolate(span: Span) -> str:
-    start, end = _ISOLATE.get(span.dir, ("\u2068", "\u2069"))
-    return f"{start}{span.text}{end}"
+    """The span as an isolate of its own direction, its foreign runs isolated inside it."""
+    start, end = _ISOLATE.get(span.dir, ("\u2068", PDI))
+    return f"{start}{span.isolated}{end}"
+
+
+def marked(span: Span, *, machine: bool = True) -> tuple[str, Links]:
+    """The text the engine lays out for a span, and its links.
+
+    Each foreign run (a Latin code name in Arabic, Arabic in English) is a directional isolate,
+    so "C++" and "+966 11 234 5678" show as written (`inline`); each URL or e-mail run is a
+    link (start, end, href) over its characters. A machine translation ends with †."""
+    parts: list[str] = []
+    links: list[tuple[int, int, str]] = []
+    pos = 0
+    for run in span.runs:
+        if run.dir:
+            opener = LRI if run.dir == "ltr" else RLI
+            if run.href:
+                links.append((pos + 1, pos + 1 + len(run.text), run.href))
+            piece = f"{opener}{run.text}{PDI}"
+        else:
+            piece = run.text
+        parts.append(piece)
+        pos += len(piece)
+    if machine and span.machine:
+        parts.append("†")
+    return "".join(parts), tuple(links)
 
 
 @cache
@@ -80,6 +109,7 @@ def _engine() -> TextEngine:
             arabic_bold=font_path(ARABIC_FAMILY, "bold"),
             latin=font_path(LATIN_FAMILY),
             latin_bold=font_path(LATIN_FAMILY, "bold"),
+            fallbacks=tuple(font_path(family) for family in FALLBACK_FAMILIES),
         )
     )
 
@@ -89,9 +119,10 @@ def _line_height(lang: str, size: float) -> float:
     return round(size * (1.45 if lang in ("en", "fr") else 1.65), 3)
 
 
-def _machine(span: Span) -> str:
-    """A machine translation ends with † (the HTML's superscript mark)."""
-    return span.text + ("†" if span.machine else "")
+def _ragged(span: Span, bilingual: bool) -> bool:
+    """English and French in a bilingual column are set flush to their start side: justified
+    in a half-width column, their lines would open wide gaps (Arabic stays justified)."""
+    return bilingual and span.dir == "ltr"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -112,8 +143,11 @@ class Text(BidiParagraph):
         **kwargs,
     ):
         kwargs.setdefault("leading", _line_height(span.lang, size))
+        if text is None:
+            text, links = marked(span)
+            kwargs.setdefault("links", links)
         super().__init__(
-            _machine(span) if text is None else text,
+            text,
             _engine(),
             size=size,
             base_dir=span.dir,
@@ -150,13 +184,15 @@ class HeadingFlowable(Flowable):
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 (ReportLab's names)
         if self._laid is None or abs(self._laid.width - availWidth) > 1e-6:
+            text, links = marked(self.span)
             self._laid = _engine().layout(
-                _machine(self.span),
+                text,
                 size=self.size,
                 width=availWidth,
                 base_dir=self.span.dir,
                 bold=True,
                 leading=_line_height(self.span.lang, self.size),
+                links=links,
             )
         self.width = availWidth
         self.height = self._laid.height + (self.rule_gap + self.rule_width if self.rule else 0)
@@ -196,7 +232,8 @@ class HeadingFlowable(Flowable):
 
 class ItemFlowable(Flowable):
     """One list item: the marker (• or "3.") in a 1.9 em column on the start side, the body
-    justified beside it after 2.2 em; 2 mm below. It moves to the next page whole unless it is
+    justified beside it after 2.2 em (ragged for English and French in a bilingual column); 2 mm
+    below. It moves to the next page whole unless it is
     taller than a page, when its body splits by lines."""
 
     def __init__(
@@ -210,12 +247,16 @@ class ItemFlowable(Flowable):
         space_after: float = 2 * mm,
         continued: bool = False,
         laid: Laid | None = None,
+        links: Links | None = (),
+        align: str = "justify",
     ):
         super().__init__()
         self.marker, self.span, self.size = marker, span, size
         # None: the part of a split item, whose text is read from its lines only if needed
         self._body = body
         self._bold_ranges = None if bold_ranges is None else tuple(bold_ranges)
+        self._links = None if links is None else tuple(links)
+        self.align = align
         self.leading = _line_height(span.lang, size)
         self.spaceAfter = space_after
         self.continued = continued  # the rest of a split item: no marker
@@ -235,6 +276,12 @@ class ItemFlowable(Flowable):
         return self._bold_ranges
 
     @property
+    def links(self) -> Links:
+        if self._links is None:
+            self._links = self._laid.source_links()
+        return self._links
+
+    @property
     def indent(self) -> float:
         return 2.2 * self.size
 
@@ -246,9 +293,10 @@ class ItemFlowable(Flowable):
                 size=self.size,
                 width=body_w,
                 base_dir=self.span.dir,
-                align="justify",
+                align=self.align,
                 leading=self.leading,
                 bold_ranges=self.bold_ranges,
+                links=self.links,
             )
         if self._marker_laid is None and not self.continued:
             self._marker_laid = _engine().layout(
@@ -285,6 +333,8 @@ class ItemFlowable(Flowable):
             space_after=0,
             continued=self.continued,
             laid=first,
+            links=None,
+            align=self.align,
         )
         tail = ItemFlowable(
             self.marker,
@@ -295,6 +345,8 @@ class ItemFlowable(Flowable):
             space_after=self.spaceAfter,
             continued=True,
             laid=rest,
+            links=None,
+            align=self.align,
         )
         return [head, tail]
 
@@ -593,7 +645,7 @@ class FieldTables(Flowable):
             for f in doc.title.fields:
                 lab, val = f.label[i], f.value[i]
                 lab_l = engine.layout(
-                    lab.text, size=11, width=INF, base_dir=lab.dir, bold=True, leading=leading
+                    lab.isolated, size=11, width=INF, base_dir=lab.dir, bold=True, leading=leading
                 )
                 rows.append((lab, val, lab_l))
             lab_w = max(r[2].width for r in rows) + 2 * pad
@@ -605,7 +657,7 @@ class FieldTables(Flowable):
             val_nat = 0.0
             for _, val, _ in rows:
                 probe = engine.layout(
-                    _machine(val),
+                    marked(val)[0],
                     size=11,
                     width=widest - 2 * pad,
                     base_dir=val.dir,
@@ -615,13 +667,15 @@ class FieldTables(Flowable):
             val_w = min(val_nat + 2 * pad, widest)
             laid_rows = []
             for lab, val, lab_l in rows:
+                text, links = marked(val)
                 val_l = engine.layout(
-                    _machine(val),
+                    text,
                     size=11,
                     width=val_w - 2 * pad,
                     base_dir=val.dir,
                     align="right" if lab.dir == "rtl" else "left",
                     leading=leading,
+                    links=links,
                 )
                 laid_rows.append((lab_l, val_l))
             tables.append([0.0, lab_w, val_w, rows[0][0].dir == "rtl", laid_rows])
@@ -755,7 +809,7 @@ class LabelValue(Flowable):
         span = self.label_span
         leading = _line_height(span.lang, self.size)
         self._label = engine.layout(
-            span.text + ":",
+            span.isolated + ":",
             size=self.size,
             width=availWidth,
             base_dir=span.dir,
@@ -976,11 +1030,23 @@ class _Story:
     def item(self, it: ListItem, i: int, block: ItemList, size: float) -> ItemFlowable:
         span = it.texts[i]
         marker = f"{self.number(it.number, span.lang)}." if block.numbered and it.number else "•"
-        body, bold = _machine(span), ()
+        body, links = marked(span)
+        bold: list[tuple[int, int]] = []
         if it.category:
-            category = _machine(it.category[i]) + " —"
+            category, category_links = marked(it.category[i])
+            category += " —"
+            shift = len(category) + 1
+            links = category_links + tuple((s + shift, e + shift, h) for s, e, h in links)
             body, bold = f"{category} {body}", [(0, len(category))]
-        return ItemFlowable(marker, body, span, size=size, bold_ranges=bold)
+        return ItemFlowable(
+            marker,
+            body,
+            span,
+            size=size,
+            bold_ranges=bold,
+            links=links,
+            align="start" if _ragged(span, self.doc.bilingual) else "justify",
+        )
 
     def block(self, block, i: int, *, size: float) -> list:
         """The flowables of one block in language i."""
@@ -991,11 +1057,12 @@ class _Story:
                 outline = (f"h{self.headings}", 1)
             return [HeadingFlowable(block.texts[i], outline=outline)]
         if isinstance(block, Paragraph):
+            span = block.texts[i]
             return [
                 Text(
-                    block.texts[i],
+                    span,
                     size=size,
-                    align="justify",
+                    align="start" if _ragged(span, self.doc.bilingual) else "justify",
                     space_after=0.6 * size,
                     orphans=2,
                     widows=2,
@@ -1153,7 +1220,7 @@ class _Pages:
         width = 0.4 * CONTENT_W
         x = LEFT + 0.3 * CONTENT_W
         laid = self.engine.layout(
-            span.text,
+            span.isolated,
             size=12,
             width=width,
             base_dir=span.dir,
@@ -1178,7 +1245,7 @@ class _Pages:
         ref_laid = None
         ref_w = 0.0
         if doc.reference:
-            ref = short_text(doc.reference.text, REFERENCE_CHARS)
+            ref = isolated_text(short_text(doc.reference.text, REFERENCE_CHARS), doc.reference.dir)
             leading = _line_height(doc.reference.lang, size)
             ref_laid = self.engine.layout(
                 ref, size=size, width=INF, base_dir=doc.reference.dir, leading=leading

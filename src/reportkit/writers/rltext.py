@@ -8,24 +8,29 @@ glyphs), so extraction would give presentation forms. This module does the whole
 1. Levels: the Unicode Bidirectional Algorithm (UAX #9, rules P2-P3, X1-X10, W1-W7, N0-N2,
    I1-I2) resolves every character's embedding level for the paragraph (`bidi_levels`).
 2. Fonts: Arabic-script letters take the Arabic font, other letters the Latin one; digits,
-   punctuation and spaces take the font of the nearest letter (first in their own word), falling
-   back to whichever font has the glyph.
+   punctuation and symbols take the font of the nearest letter of their word, and a word without
+   letters the first font of the paragraph's stack that has them (Western digits in Arabic text
+   are the Arabic font's). A cluster its font cannot draw whole (a symbol, an arrow, an emoji
+   with its selector, ZWJ partners or flag pair) goes to the first fallback font that can.
 3. Shaping: a word is cut into pieces of one level and one font; each piece is shaped by HarfBuzz
    in its own direction (RTL for odd levels, which also mirrors brackets) with the rest of the word
    as context, so joining across piece edges is right. Results are cached per
    (font, piece, direction, context): they do not depend on the size.
 4. Lines: words are broken into lines on their shaped widths (at spaces; a word longer than a line
    breaks between clusters, found by shaping a window of a few lines at a time, so that a word of
-   megabytes costs time in proportion to its length), then each line is reordered for display
+   megabytes costs time in proportion to its length; a URL longer than a line starts where it
+   stands and breaks after a "/", never at a hyphen), then each line is reordered for display
    (UAX #9 rules L1-L2).
 5. Drawing: glyphs are drawn by glyph ID, in visual order, in a Type0/CIDFontType2 font
    (Identity-H) that the engine embeds as a subset (HarfBuzz's subsetter, glyph IDs kept). A CID
    stands for one (glyph, text) pair: the ToUnicode CMap maps it to the original characters of its
    cluster, never to presentation forms. Glyphs that carry no text (marks, whose text their base
-   carries) are drawn as filled outlines, so extractors see unbroken words.
+   carries) are drawn as filled outlines, so extractors see unbroken words. Bidi controls draw
+   nothing and are in no glyph's text. Links become link annotations over their glyphs, one per
+   line they occupy.
 
 Public API: `Fonts`, `TextEngine.layout` → `Laid` (`Laid.draw`), `BidiParagraph` (a Platypus
-Flowable), and `bidi_levels` for the bare algorithm.
+Flowable), and `bidi_levels` / `bidi_line` for the bare algorithm.
 """
 
 from __future__ import annotations
@@ -39,7 +44,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Fonts", "TextEngine", "Laid", "Line", "Run", "BidiParagraph", "bidi_levels"]
+__all__ = [
+    "Fonts",
+    "TextEngine",
+    "Laid",
+    "Line",
+    "Run",
+    "BidiParagraph",
+    "bidi_levels",
+    "bidi_line",
+]
 
 # ---------------------------------------------------------------------------------------------
 # 1. The Unicode Bidirectional Algorithm (UAX #9), paragraph level: levels of every character.
@@ -481,6 +495,8 @@ class Fonts:
     arabic_bold: Path
     latin: Path
     latin_bold: Path
+    # Tried in order for a cluster neither text font has (symbols, arrows, emoji); one weight.
+    fallbacks: tuple[Path, ...] = ()
 
 
 _BIDI_CONTROLS = dict.fromkeys(
@@ -688,6 +704,92 @@ def _kind(ch: str) -> int:
     return k
 
 
+def _stack(base: int, count: int) -> tuple[int, ...]:
+    """Face indices in the order a paragraph of base level `base` tries them (resources'
+    font_stack): its own script's text font, the other one, then the fallbacks."""
+    first = (_ARABIC, _LATIN) if base == 1 else (_LATIN, _ARABIC)
+    return first + tuple(range(2, count))
+
+
+def _extends(ch: str) -> bool:
+    """Whether a character belongs to the cluster before it: a mark, a variation selector, an
+    emoji skin-tone modifier or a tag character (subdivision flags)."""
+    cp = ord(ch)
+    return (
+        unicodedata.category(ch)[0] == "M"
+        or 0xFE00 <= cp <= 0xFE0F
+        or 0x1F3FB <= cp <= 0x1F3FF
+        or 0xE0020 <= cp <= 0xE007F
+        or 0xE0100 <= cp <= 0xE01EF
+    )
+
+
+def _pictographic(ch: str) -> bool:
+    cp = ord(ch)
+    return unicodedata.category(ch) == "So" or 0x1F000 <= cp <= 0x1FAFF
+
+
+def _is_regional(ch: str) -> bool:
+    return 0x1F1E6 <= ord(ch) <= 0x1F1FF
+
+
+def _clusters(text: str):
+    """(start, end) of each cluster, as one font must draw it: a character with what extends
+    it (marks, selectors, modifiers), emoji joined by ZWJ, and pairs of regional indicators
+    (flags). A ZWJ after a letter stays with that letter and joins nothing to it."""
+    i, n = 0, len(text)
+    while i < n:
+        base = text[i]
+        j = i + 1
+        if _is_regional(base) and j < n and _is_regional(text[j]):
+            j += 1
+        while j < n:
+            ch = text[j]
+            if _extends(ch):
+                j += 1
+            elif ch == "\u200d":
+                j += 1
+                if j < n and _pictographic(base) and _pictographic(text[j]):
+                    j += 1
+            else:
+                break
+        yield i, j
+        i = j
+
+
+def _cover_clusters(
+    text: str, font: list[int], kinds: list[int], faces: tuple, stack: tuple[int, ...]
+) -> list[int]:
+    """Give each cluster one font that draws it whole: its base's font when it can, else the
+    first of the stack that can, else the first that has its base character.
+
+    Only paragraphs that need it are walked cluster by cluster: those with a character its font
+    lacks, or with a fallback font in use (an emoji's ZWJ or selector may sit in another font
+    than the emoji, and the sequence must be shaped in one piece to become one glyph)."""
+    missing = {
+        ch
+        for ch, f in set(zip(text, font, strict=True))
+        if _kind(ch) != 4 and ord(ch) not in faces[f].cmap
+    }
+    if not missing and max(font, default=0) <= _LATIN:
+        return font
+    for s, e in _clusters(text):
+        if e - s == 1 and text[s] not in missing:
+            continue
+        needed = {ord(text[k]) for k in range(s, e) if kinds[k] != 4}
+        own = font[s]
+        if all(font[k] == own for k in range(s, e)) and needed <= faces[own].cmap:
+            continue
+        order = (own, *stack)
+        choice = next((f for f in order if needed <= faces[f].cmap), None)
+        if choice is None:
+            cp = ord(text[s])
+            choice = next((f for f in order if cp in faces[f].cmap), own)
+        for k in range(s, e):
+            font[k] = choice
+    return font
+
+
 # ---------------------------------------------------------------------------------------------
 # 3. Layout: words, lines, visual order.
 # ---------------------------------------------------------------------------------------------
@@ -783,6 +885,10 @@ class Laid:
     paragraphs: list[str] = field(default_factory=list, repr=False)
     # bold (start, end) ranges of each paragraph, when only parts of the text are bold
     paragraph_bold: list[tuple[tuple[int, int], ...]] = field(default_factory=list, repr=False)
+    # links (start, end, href) of each paragraph
+    paragraph_links: list[tuple[tuple[int, int, str], ...]] = field(
+        default_factory=list, repr=False
+    )
 
     @property
     def max_line_width(self) -> float:
@@ -803,6 +909,7 @@ class Laid:
                 self.baseline,
                 self.paragraphs,
                 self.paragraph_bold,
+                self.paragraph_links,
             )
 
         return part(self.lines[:n]), part(self.lines[n:])
@@ -815,22 +922,40 @@ class Laid:
             span[0], span[1] = min(span[0], ln.start), max(span[1], ln.end)
         return "\n".join(self.paragraphs[p][a:b] for p, (a, b) in spans.items())
 
-    def source_bold_ranges(self) -> tuple[tuple[int, int], ...]:
-        """The bold ranges of `source_text()`, in its offsets (to lay it out again)."""
-        if not any(self.paragraph_bold):
-            return ()
+    def _source_spans(self) -> list[tuple[int, int, int, int]]:
+        """(paragraph, start, end, offset in source_text()) of what these lines show."""
         spans: dict[int, list[int]] = {}
         for ln in self.lines:
             span = spans.setdefault(ln.para, [ln.start, ln.end])
             span[0], span[1] = min(span[0], ln.start), max(span[1], ln.end)
-        out: list[tuple[int, int]] = []
-        offset = 0
+        out, offset = [], 0
         for p, (a, b) in spans.items():
+            out.append((p, a, b, offset))
+            offset += b - a + 1
+        return out
+
+    def source_bold_ranges(self) -> tuple[tuple[int, int], ...]:
+        """The bold ranges of `source_text()`, in its offsets (to lay it out again)."""
+        if not any(self.paragraph_bold):
+            return ()
+        out: list[tuple[int, int]] = []
+        for p, a, b, offset in self._source_spans():
             for s, e in self.paragraph_bold[p] if p < len(self.paragraph_bold) else ():
                 s, e = max(s, a), min(e, b)
                 if s < e:
                     out.append((offset + s - a, offset + e - a))
-            offset += b - a + 1
+        return tuple(out)
+
+    def source_links(self) -> tuple[tuple[int, int, str], ...]:
+        """The links of `source_text()`, in its offsets (to lay it out again)."""
+        if not any(self.paragraph_links):
+            return ()
+        out: list[tuple[int, int, str]] = []
+        for p, a, b, offset in self._source_spans():
+            for s, e, href in self.paragraph_links[p] if p < len(self.paragraph_links) else ():
+                s, e = max(s, a), min(e, b)
+                if s < e:
+                    out.append((offset + s - a, offset + e - a, href))
         return tuple(out)
 
     def draw(self, canvas, x: float, y_top: float) -> None:
@@ -842,6 +967,7 @@ class Laid:
         size = self.size
         out = ["q BT 0 Tc 100 Tz 0 Tr 0 Ts"]
         deferred: list[str] = []  # outlines of glyphs that carry no text, drawn after ET
+        annotations: list[tuple[str, tuple[float, float, float, float]]] = []
         for i, line in enumerate(self.lines):
             y = y_top - i * self.leading - self.baseline
             room = self.width - line.width
@@ -859,6 +985,8 @@ class Laid:
                 side = "left" if line.rtl else "right"
             pen = x + (room if side == "right" else room / 2 if side == "center" else 0.0)
             current = None
+            links = self._links_on(line)
+            boxes: dict[int, list[float]] = {}  # link → [left, right] of its glyphs here
             for item in line.items:
                 if isinstance(item, _Space):
                     pen += item.width + extra
@@ -869,11 +997,46 @@ class Laid:
                         out.append(f"/{pdf_font.name} {_num(size)} Tf")
                         current = pdf_font
                     out.append(pdf_font.show(item.glyphs, size, pen, y, deferred))
+                    if links:
+                        _link_boxes(item, links, pen, size, boxes)
                 pen += item.width(size)
+            top = y_top - i * self.leading
+            for k, (left, right) in boxes.items():
+                annotations.append((links[k][2], (left, top - self.leading, right, top)))
         out.append("ET")
         out.extend(deferred)
         out.append("Q")
         canvas.addLiteral("\n".join(out))
+        for href, rect in annotations:
+            # /F 4: printed with the page; no border (the text is the link)
+            canvas.linkURL(href, rect, relative=1, thickness=0, F=4)
+
+    def _links_on(self, line: Line) -> tuple[tuple[int, int, str], ...]:
+        if line.para >= len(self.paragraph_links):
+            return ()
+        return tuple(
+            link
+            for link in self.paragraph_links[line.para]
+            if link[0] < line.end and link[1] > line.start
+        )
+
+
+def _link_boxes(item: _Piece, links: tuple, pen: float, size: float, boxes: dict) -> None:
+    """Widen each link's box on this line by the glyphs of `item` (drawn from `pen`) whose
+    cluster lies inside it."""
+    scale = size / item.face.upem
+    x = pen
+    for g in item.glyphs:
+        right = x + g[2] * scale
+        k = item.start + g[5]
+        for n, (start, end, _) in enumerate(links):
+            if start <= k < end:
+                box = boxes.get(n)
+                if box is None:
+                    boxes[n] = [min(x, right), max(x, right)]
+                else:
+                    box[0], box[1] = min(box[0], x, right), max(box[1], x, right)
+        x = right
 
 
 def _num(v: float) -> str:
@@ -886,14 +1049,18 @@ class TextEngine:
 
     def __init__(self, fonts: Fonts):
         self.fonts = fonts
+        fallbacks = tuple(_face(path) for path in fonts.fallbacks)
+        # faces[0] Arabic, faces[1] Latin, then the fallbacks (shared by both weights)
         self._faces = {
-            False: (_face(fonts.arabic), _face(fonts.latin)),
-            True: (_face(fonts.arabic_bold), _face(fonts.latin_bold)),
+            False: (_face(fonts.arabic), _face(fonts.latin), *fallbacks),
+            True: (_face(fonts.arabic_bold), _face(fonts.latin_bold), *fallbacks),
         }
         self._roles = {}
-        for arabic, latin in self._faces.values():
+        for arabic, latin, *_ in self._faces.values():
             self._roles[arabic.path] = "arabic"
             self._roles[latin.path] = "latin"
+        for face in fallbacks:
+            self._roles[face.path] = face.path.stem
 
     def layout(
         self,
@@ -906,6 +1073,7 @@ class TextEngine:
         align: str = "start",
         leading: float | None = None,
         bold_ranges: Sequence[tuple[int, int]] = (),
+        links: Sequence[tuple[int, int, str]] = (),
     ) -> Laid:
         """Break `text` into lines at most `width` points wide and order them for display.
 
@@ -917,6 +1085,10 @@ class TextEngine:
         block is as wide as its longest line. bold_ranges: (start, end) character ranges of
         `text` set in the bold fonts (all of it when bold is true), e.g. a category before its
         text: pieces of one word in two weights are shaped apart, in their own fonts.
+        links: (start, end, href) ranges of `text` that become link annotations over their
+        glyphs, on every line they occupy; a URL longer than a line breaks after a "/" where
+        one fits (at any character where none does), and a URL that fits on a line is never
+        broken.
         """
         if align not in ("start", "end", "center", "justify", "left", "right"):
             raise ValueError(f"unknown align {align!r}")
@@ -929,6 +1101,7 @@ class TextEngine:
         starts, paragraphs = _paragraphs(text)
         marks = _bold_marks(len(text), bold_ranges) if bold_ranges and not bold else None
         para_bold: list[tuple[tuple[int, int], ...]] = []
+        para_links: list[tuple[tuple[int, int, str], ...]] = []
         lines: list[Line] = []
         first_rtl = None
         for p, para in enumerate(paragraphs):
@@ -938,8 +1111,15 @@ class TextEngine:
                 if not any(mask):
                     mask = None
             para_bold.append(_ranges(mask) if mask else ())
+            a = starts[p]
+            here = tuple(
+                (max(s, a) - a, min(e, a + len(para)) - a, href)
+                for s, e, href in links
+                if s < a + len(para) and e > a and href
+            )
+            para_links.append(here)
             para_lines, base = self._layout_paragraph(
-                para, p, size, width, base_dir, faces, align == "justify", mask
+                para, p, size, width, base_dir, faces, align == "justify", mask, here
             )
             lines.extend(para_lines)
             if first_rtl is None:
@@ -959,6 +1139,7 @@ class TextEngine:
             baseline=baseline,
             paragraphs=paragraphs,
             paragraph_bold=para_bold,
+            paragraph_links=para_links,
         )
 
     # -- one paragraph -------------------------------------------------------------------------
@@ -970,15 +1151,19 @@ class TextEngine:
         size: float,
         width: float,
         base_dir: str,
-        faces: tuple[_Face, _Face],
+        faces: tuple[_Face, ...],
         justify: bool,
         mask: list[bool] | None = None,
+        links: tuple[tuple[int, int, str], ...] = (),
     ) -> tuple[list[Line], int]:
         levels, base = bidi_levels(text, base_dir)
         font_of = self._assign_fonts(text, faces, base)
-        if mask is not None:  # fonts 2 and 3: the bold Arabic and Latin faces
+        count = len(faces)
+        if mask is not None:  # fonts count and up: the same in the bold weight
             faces = (*faces, *self._faces[True])
-            font_of = [f + 2 if m else f for f, m in zip(font_of, mask, strict=True)]
+            font_of = [f + count if m else f for f, m in zip(font_of, mask, strict=True)]
+        # where a URL may break: after a "/" inside it (never at its hyphens)
+        urls = tuple((s, e) for s, e, href in links if not href.startswith("mailto:"))
         lines: list[Line] = []
         current: list = []  # items of the line being filled, in logical order
         cur_w = 0.0
@@ -995,7 +1180,10 @@ class TextEngine:
         for ws, we in _words(text):
             space = None
             if prev_end is not None:
-                face = faces[font_of[prev_end]]
+                f = font_of[prev_end]
+                if f % count > _LATIN:  # a space is as wide as in the text font around it
+                    f = _ARABIC if base == 1 else _LATIN
+                face = faces[f]
                 space = _Space(
                     prev_end,
                     ws,
@@ -1003,10 +1191,16 @@ class TextEngine:
                     (ws - prev_end) * face.space_advance * size / face.upem,
                 )
             prev_end = we
+            # A URL longer than a line starts on this line, broken after a "/" that fits there.
+            room = None
+            if current and bounded and any(s < we and e > ws for s, e in urls):
+                room = width - cur_w - space.width
             if bounded and we - ws > _LONG_WORD:
                 # Never shaped whole: a word of megabytes is measured in windows (linear time
                 # and memory); one that turns out to fit is placed like any other word.
-                chunks = self._break_word(text, ws, we, width, size, levels, font_of, faces)
+                chunks = self._break_word(
+                    text, ws, we, width, size, levels, font_of, faces, urls, room
+                )
                 word = chunks[0] if len(chunks) == 1 else None
             else:
                 chunks = None
@@ -1018,12 +1212,21 @@ class TextEngine:
                     current.extend(word)
                     cur_w += space.width + ww
                     continue
-            flush(False)  # spaces at a break are dropped (rule L1 would reset them anyway)
-            if word is not None and ww <= width + eps:
-                current, cur_w = list(word), ww
-                continue
+                if ww <= width + eps:
+                    flush(False)  # spaces at a break are dropped (rule L1 resets them anyway)
+                    current, cur_w = list(word), ww
+                    continue
             if chunks is None:
-                chunks = self._break_word(text, ws, we, width, size, levels, font_of, faces)
+                chunks = self._break_word(
+                    text, ws, we, width, size, levels, font_of, faces, urls, room
+                )
+            if room is not None:  # the first chunk is what fits on this line (maybe nothing)
+                head, chunks = chunks[0], chunks[1:]
+                if head:
+                    current.append(space)
+                    current.extend(head)
+                    cur_w += space.width + sum(pc.width(size) for pc in head)
+            flush(False)
             for chunk in chunks[:-1]:
                 current, cur_w = chunk, sum(pc.width(size) for pc in chunk)
                 flush(False)
@@ -1047,50 +1250,55 @@ class TextEngine:
             self._roles,
         )
 
-    def _assign_fonts(self, text: str, faces: tuple[_Face, _Face], base: int) -> list[int]:
-        """Font of every character: 0 the Arabic one, 1 the Latin one."""
+    def _assign_fonts(self, text: str, faces: tuple[_Face, ...], base: int) -> list[int]:
+        """Font of every character, an index into `faces` (0 Arabic, 1 Latin, then fallbacks).
+
+        Arabic letters take the Arabic font, other letters the Latin one. Digits, punctuation and
+        symbols take the font of the nearest letter of their word; a word without letters (a
+        number, "+966", an emoji) takes the first font of the paragraph's stack that has the
+        character, so Western digits in Arabic text are drawn in the Arabic font, as Arabic
+        typesetting does. Spaces follow the nearest letter of the paragraph (their width is the
+        neighbouring script's). Last, a cluster (a letter with its marks, an emoji with its
+        variation selector, modifiers and ZWJ partners, a flag) that its font cannot draw whole
+        goes to the first font of the stack that can."""
         n = len(text)
         kinds = [_kind(c) for c in text]
         font = [k if k < 2 else -1 for k in kinds]
-        if -1 not in font:
-            return font
-        default = _ARABIC if base == 1 else _LATIN
-        # the nearest letter's font, before and after, in the word and in the paragraph
-        prev_word = [-1] * n
-        prev_para = [-1] * n
-        in_word = in_para = -1
-        for i in range(n):
-            if text[i] == " ":
-                in_word = -1
-            prev_word[i], prev_para[i] = in_word, in_para
-            if font[i] >= 0:
-                in_word = in_para = font[i]
-        next_word = [-1] * n
-        next_para = [-1] * n
-        in_word = in_para = -1
-        for i in range(n - 1, -1, -1):
-            if text[i] == " ":
-                in_word = -1
-            next_word[i], next_para[i] = in_word, in_para
-            if font[i] >= 0:
-                in_word = in_para = font[i]
-        cmaps = (faces[0].cmap, faces[1].cmap)
-        for i in range(n):
-            if font[i] >= 0:
-                continue
-            if kinds[i] == 3 and i > 0:
-                f = font[i - 1]  # a mark goes with its base
-            else:
-                f = default
-                for c in (prev_word[i], next_word[i], prev_para[i], next_para[i]):
-                    if c >= 0:
-                        f = c
-                        break
-                cp = ord(text[i])
-                if kinds[i] == 2 and cp not in cmaps[f] and cp in cmaps[1 - f]:
-                    f = 1 - f  # invisible format characters stay with their neighbours
-            font[i] = f
-        return font
+        stack = _stack(base, len(faces))
+        if -1 in font:
+            # the nearest letter's font, before and after, in the word and in the paragraph
+            prev_word = [-1] * n
+            prev_para = [-1] * n
+            in_word = in_para = -1
+            for i in range(n):
+                if text[i] == " ":
+                    in_word = -1
+                prev_word[i], prev_para[i] = in_word, in_para
+                if font[i] >= 0:
+                    in_word = in_para = font[i]
+            next_word = [-1] * n
+            next_para = [-1] * n
+            in_word = in_para = -1
+            for i in range(n - 1, -1, -1):
+                if text[i] == " ":
+                    in_word = -1
+                next_word[i], next_para[i] = in_word, in_para
+                if font[i] >= 0:
+                    in_word = in_para = font[i]
+            for i in range(n):
+                if font[i] >= 0:
+                    continue
+                if kinds[i] == 3 and i > 0:
+                    font[i] = font[i - 1]  # a mark goes with its base
+                    continue
+                f = prev_word[i] if prev_word[i] >= 0 else next_word[i]
+                if f < 0 and text[i] == " ":
+                    f = prev_para[i] if prev_para[i] >= 0 else next_para[i]
+                if f < 0:
+                    cp = ord(text[i])
+                    f = next((s for s in stack if cp in faces[s].cmap), stack[0])
+                font[i] = f
+        return _cover_clusters(text, font, kinds, faces, stack)
 
     def _word(
         self,
@@ -1122,19 +1330,36 @@ class TextEngine:
             i = j
         return pieces
 
-    def _break_word(self, text, ws, we, width, size, levels, font_of, faces) -> list[list[_Piece]]:
+    def _break_word(
+        self,
+        text: str,
+        ws: int,
+        we: int,
+        width: float,
+        size: float,
+        levels: list[int],
+        font_of: list[int],
+        faces: tuple,
+        urls: tuple[tuple[int, int], ...] = (),
+        room: float | None = None,
+    ) -> list[list[_Piece]]:
         """Cut the word text[ws:we] into chunks that fit in `width`, between clusters (a
-        cluster keeps a letter with its marks).
+        cluster keeps a letter with its marks); inside a URL, after a "/" where one fits.
 
         The word is shaped a window at a time, never whole: a window a few lines long shows
         where the next chunk ends, and only that chunk is kept. Windows grow while a whole one
         fits in a line, so the cost stays proportional to the word's length whatever the
-        width. Every part is shaped with the word's letters around it as context."""
+        width. Every part is shaped with the word's letters around it as context.
+
+        A word that fits in `width` comes back whole, as the only chunk. With `room` (the
+        space left on the current line), a word longer than a line gets a first chunk for that
+        room, cut only after a URL's "/" and empty when none fits."""
         eps = 1e-6
         context = (ws, we)
         chunks: list[list[_Piece]] = []
         start = ws
         window = _BREAK_WINDOW
+        first = room is not None  # the next chunk is the one for the current line
         while start < we:
             end = min(we, start + window)
             shaped = self._word(text, start, end, levels, font_of, faces, context)
@@ -1145,6 +1370,8 @@ class TextEngine:
                     break
                 window *= 2  # the line holds more than this window: look further
                 continue
+            for_room = first
+            limit = room if for_room else width
             advance: dict[int, float] = {}  # cluster start → its width, points
             for pc in shaped:
                 scale = size / pc.face.upem
@@ -1154,31 +1381,54 @@ class TextEngine:
             cuts = sorted(
                 k for k in advance if start < k < end and unicodedata.category(text[k])[0] != "M"
             )
-            if not cuts:  # one cluster as wide as the window: it stands alone
+            fitting, total = [], 0.0  # the cuts before which everything fits in `limit`
+            cut_set = set(cuts)
+            for k in sorted(advance):
+                if k in cut_set:
+                    if total > limit + eps:
+                        break
+                    fitting.append(k)
+                total += advance[k]
+            slashes = [k for k in fitting if _after_url_slash(text, k, urls)]
+            if first:
+                first = False
+                if not slashes:
+                    chunks.append([])  # nothing of it on the current line
+                    continue
+                fitting = slashes
+            elif slashes:
+                fitting = slashes
+            elif not cuts:  # one cluster as wide as the window: it stands alone
                 if end < we:
                     window *= 2
                     continue
                 chunks.append(shaped)
                 break
-            best, total = cuts[0], 0.0
-            cut_set = set(cuts)
-            for k in sorted(advance):
-                if k in cut_set:
-                    if total > width + eps:
-                        break
-                    best = k
-                total += advance[k]
+            elif not fitting:
+                fitting = cuts[:1]
+            best = fitting[-1]
             while True:  # shaped on its own, the chunk may come out a little wider: step back
                 chunk = self._word(text, start, best, levels, font_of, faces, context)
-                earlier = [c for c in cuts if c < best]
-                if sum(pc.width(size) for pc in chunk) <= width + eps or not earlier:
+                earlier = [c for c in fitting if c < best]
+                fits = sum(pc.width(size) for pc in chunk) <= limit + eps
+                if fits or not earlier:
                     break
                 best = earlier[-1]
+            if for_room and not fits:  # not even the first part fits the current line
+                chunks.append([])
+                continue
             chunks.append(chunk)
             # the next window: twice this line, so that one shaping usually finds its end
             window = max(_BREAK_WINDOW, 2 * (best - start))
             start = best
         return chunks
+
+
+def _after_url_slash(text: str, k: int, urls: tuple[tuple[int, int], ...]) -> bool:
+    """Whether a URL may break before text[k]: just after a "/" of it, not inside "//"."""
+    if text[k - 1] != "/" or text[k] == "/":
+        return False
+    return any(s < k < e for s, e in urls)
 
 
 def _words(text: str):
@@ -1551,10 +1801,12 @@ class BidiParagraph(_flowable_base()):
         bold_ranges: Sequence[tuple[int, int]] | None = (),
         orphans: int = 1,
         widows: int = 1,
+        links: Sequence[tuple[int, int, str]] | None = (),
     ):
         super().__init__()
         self._text = text
         self._bold_ranges = None if bold_ranges is None else tuple(bold_ranges)
+        self._links = None if links is None else tuple(links)
         self.orphans = orphans  # at least this many lines before a page break (CSS orphans)
         self.widows = widows  # and after it (CSS widows)
         self.engine = engine
@@ -1581,6 +1833,12 @@ class BidiParagraph(_flowable_base()):
             self._bold_ranges = self._laid.source_bold_ranges()
         return self._bold_ranges
 
+    @property
+    def links(self) -> tuple[tuple[int, int, str], ...]:
+        if self._links is None:
+            self._links = self._laid.source_links()
+        return self._links
+
     def _layout(self, width: float) -> Laid:
         laid = self._laid
         if laid is None or abs(laid.width - width) > 1e-6:
@@ -1593,6 +1851,7 @@ class BidiParagraph(_flowable_base()):
                 align=self.align,
                 leading=self.leading,
                 bold_ranges=self.bold_ranges,
+                links=self.links,
             )
         return laid
 
@@ -1629,6 +1888,7 @@ class BidiParagraph(_flowable_base()):
             bold_ranges=None,
             orphans=self.orphans,
             widows=self.widows,
+            links=None,
         )
         part._laid = laid
         return part
