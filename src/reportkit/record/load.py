@@ -281,13 +281,14 @@ def _texts(data: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
 
 def text_warnings(data: Any, source: Source) -> list[Problem]:
     """A warning for each field whose text holds characters that can mislead a reader (bidi
-    overrides and embeddings): the record stays valid, and the document confines them."""
+    overrides and embeddings): the record stays valid, and the document confines them. The
+    message does not say "warning": whoever prints it does (messages.warn)."""
     warnings = []
     for path, text in _texts(data):
         for char, index, count, why in warned_characters(text):
             line, col = source.locate(path, text, index) or (None, None)
             times = f" ({count} times)" if count > 1 else ""
-            message = f"warning: contains {char_name(char)}{times}, {why}"
+            message = f"contains {char_name(char)}{times}, {why}"
             warnings.append(Problem(source.name, message, field_path(path), line, col))
     return warnings
 
