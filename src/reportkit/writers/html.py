@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..conventions import digits
 from ..document import Document, Span
+from ..inline import Run
 from ..labels import label
 from ..languages import direction, first_strong_direction
 from ..resources import fonts_dir, templates_dir
@@ -140,6 +141,96 @@ def breakable(text: str, base_dir: str, cell: bool = False) -> Markup:
     return Markup("").join(out)
 
 
+# Where a line may break inside a link or a number, in print. A URL never breaks at its hyphens
+# ("https://www.gcc-" and "sg.org") nor right after its scheme; it may break after any other "/",
+# an e-mail address after its "@", and a phone number ("+966 11 234 5678") not at all. U+2060 WORD
+# JOINER forbids a break and U+200B ZERO WIDTH SPACE offers one: both draw nothing and leave
+# nothing in the PDF's text. They are left out of the HTML a browser opens, where they would be
+# copied with the address.
+WORD_JOINER = "\u2060"
+ZERO_WIDTH_SPACE = "\u200b"
+_SCHEME = re.compile(r"^(?:https?://|mailto:)", re.IGNORECASE)
+_NO_LETTER = re.compile(r"[^\w]|[\d_]")
+# An isolate or link with a stretch longer than this between its break opportunities may break
+# anywhere (class "wrap"), or it could overflow a narrow column; a shorter one moves to the next
+# line whole when it does not fit at the end of one.
+UNBROKEN = 24
+_STRETCHES = {"link": re.compile(r"[^\s/@]+"), "isolate": re.compile(r"[^\s/-]+")}
+# Whatever inline.py decides, a link the page carries opens a web page or writes an e-mail.
+_LINK_SCHEMES = ("https://", "http://", "mailto:")
+
+
+def link_text(url: str) -> str:
+    """`url` as printed: a word joiner after each hyphen and after the scheme, a break
+    opportunity after the "@" of an e-mail address."""
+    joined = url.replace("-", "-" + WORD_JOINER).replace("@", "@" + ZERO_WIDTH_SPACE)
+    return _SCHEME.sub(lambda m: m.group() + WORD_JOINER, joined)
+
+
+def _is_number(text: str) -> bool:
+    """Digits with spaces and symbols only: a phone number, an amount, a date."""
+    return all(_NO_LETTER.fullmatch(ch) for ch in text) and any(ch.isdigit() for ch in text)
+
+
+def _wrap_class(text: str, kind: str) -> Markup:
+    from markupsafe import Markup
+
+    if kind == "number":
+        long = len(text) > UNBROKEN
+    else:
+        long = any(len(s) > UNBROKEN for s in _STRETCHES[kind].findall(text))
+    return Markup(' class="wrap"') if long else Markup("")
+
+
+def run_html(run: Run, base_dir: str, cell: bool = False, print_breaks: bool = True) -> Markup:
+    """One run of a Span as escaped HTML.
+
+    Text flowing in the Span's direction stays as it is. A foreign run is a `<bdi>` of its own
+    direction: it displays as written ("C++", not "++C"), and broken over two lines keeps each
+    part in its order. A URL or e-mail address is an `<a>` link (a PDF link annotation), itself
+    an isolate. With `print_breaks`, links and numbers get the joiners described above. Runs that
+    `breakable` cuts into pieces keep them inside the element."""
+    from markupsafe import Markup
+
+    if run.href and run.href.lower().startswith(_LINK_SCHEMES):
+        text = link_text(run.text) if print_breaks else run.text
+        return Markup('<a href="{}" dir="ltr"{}>{}</a>').format(
+            run.href, _wrap_class(run.text, "link"), breakable(text, "ltr", cell)
+        )
+    if not run.dir:
+        return breakable(run.text, base_dir, cell)
+    number = _is_number(run.text)
+    # Digits and symbols alone read left to right in any text, an English one included.
+    run_dir = "ltr" if number else run.dir
+    text = run.text
+    if number and print_breaks and len(text) <= UNBROKEN:
+        text = re.sub(r"(\s)", "\\1" + WORD_JOINER, text)
+    return Markup('<bdi dir="{}"{}>{}</bdi>').format(
+        run_dir,
+        _wrap_class(run.text, "number" if number else "isolate"),
+        breakable(text, run_dir, cell),
+    )
+
+
+def span_html(span: Span, cell: bool = False, print_breaks: bool = True) -> Markup:
+    """A Span's text as escaped HTML, run by run (`run_html`)."""
+    from markupsafe import Markup
+
+    return Markup("").join(run_html(run, span.dir, cell, print_breaks) for run in span.runs)
+
+
+def hyphenates(lang: str) -> bool:
+    """Whether WeasyPrint (through Pyphen) has hyphenation patterns for `lang`: a justified
+    Latin column hyphenates rather than open wide gaps; without patterns it is set ragged."""
+    if direction(lang) == "rtl":
+        return False  # Arabic does not hyphenate: its lines are justified between words
+    try:
+        import pyphen
+    except ImportError:
+        return False
+    return pyphen.language_fallback(lang) is not None
+
+
 @cache
 def _environment():
     import jinja2
@@ -151,6 +242,12 @@ def _environment():
         trim_blocks=False,
     )
     env.filters["breakable"] = breakable
+
+    @jinja2.pass_context
+    def inline(context, span: Span, cell: bool = False) -> Markup:
+        return span_html(span, cell, context["print_breaks"])
+
+    env.filters["inline"] = inline
     return env
 
 
@@ -187,8 +284,11 @@ def _short(span: Span, limit: int) -> Span:
     return dataclasses.replace(span, text=short_text(span.text, limit))
 
 
-def render_html(document: Document, *, stylesheet: str | None = None) -> str:
-    """The report as HTML that links `report.css` (or embeds `stylesheet`)."""
+def render_html(
+    document: Document, *, stylesheet: str | None = None, print_breaks: bool = True
+) -> str:
+    """The report as HTML that links `report.css` (or embeds `stylesheet`). `print_breaks`:
+    the line-break controls inside links and numbers that print needs (see `run_html`)."""
     style = document.digits
     template = _environment().get_template("report.html.j2")
     reference = document.reference
@@ -197,6 +297,9 @@ def render_html(document: Document, *, stylesheet: str | None = None) -> str:
         blocks=document.blocks,
         running=[_short(s, RUNNING_CHARS) for s in document.running],
         running_reference=reference and _short(reference, REFERENCE_CHARS),
+        outline=short_text(document.title.title[0].text, OUTLINE_CHARS),
+        hyphenates=hyphenates,
+        print_breaks=print_breaks,
         dirs=[direction(lang) for lang in document.languages],
         number=lambda n, lang: digits(str(n), style) if lang == "ar" else str(n),
         page_content=page_content(document),
@@ -224,4 +327,4 @@ def render_standalone(document: Document) -> bytes:
     """One self-contained HTML file: stylesheet inline and fonts as data, so it opens anywhere."""
     css = (templates_dir() / "report.css").read_text(encoding="utf-8")
     css = re.sub(r'url\("\.\./fonts/([\w.-]+)"\)', _font_data_uri, css)
-    return render_html(document, stylesheet=css).encode("utf-8")
+    return render_html(document, stylesheet=css, print_breaks=False).encode("utf-8")
