@@ -54,14 +54,17 @@ def write_options(document: Document) -> dict:
 
 
 def html_to_pdf(html: str, options: dict) -> bytes:
-    """The one place WeasyPrint renders: reportkit's HTML, fetching only reportkit's files."""
+    """The one place WeasyPrint renders: reportkit's HTML, fetching only reportkit's files.
+    Its text layer is then corrected (`pdftext`), so that every word printed is found again."""
     import weasyprint
+
+    from .pdftext import fix_pdf
 
     out = io.BytesIO()
     weasyprint.HTML(
         string=html, base_url=templates_dir().as_uri() + "/", url_fetcher=_own_files_fetcher()
     ).write_pdf(out, **options)
-    return out.getvalue()
+    return fix_pdf(out.getvalue())
 
 
 def render(document: Document) -> bytes:
