@@ -219,18 +219,6 @@ def span_html(span: Span, cell: bool = False, print_breaks: bool = True) -> Mark
     return Markup("").join(run_html(run, span.dir, cell, print_breaks) for run in span.runs)
 
 
-def hyphenates(lang: str) -> bool:
-    """Whether WeasyPrint (through Pyphen) has hyphenation patterns for `lang`: a justified
-    Latin column hyphenates rather than open wide gaps; without patterns it is set ragged."""
-    if direction(lang) == "rtl":
-        return False  # Arabic does not hyphenate: its lines are justified between words
-    try:
-        import pyphen
-    except ImportError:
-        return False
-    return pyphen.language_fallback(lang) is not None
-
-
 @cache
 def _environment():
     import jinja2
@@ -298,7 +286,6 @@ def render_html(
         running=[_short(s, RUNNING_CHARS) for s in document.running],
         running_reference=reference and _short(reference, REFERENCE_CHARS),
         outline=short_text(document.title.title[0].text, OUTLINE_CHARS),
-        hyphenates=hyphenates,
         print_breaks=print_breaks,
         dirs=[direction(lang) for lang in document.languages],
         number=lambda n, lang: digits(str(n), style) if lang == "ar" else str(n),
