@@ -350,3 +350,77 @@ def char_boxes(
         ]
     finally:
         pdf.close()
+
+
+def pdfium_chars(path) -> list[list[tuple[str, tuple[float, float, float, float]]]]:
+    """Each page's characters as PDFium reads them, with their boxes (left, bottom, right, top),
+    in PDFium's text order."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        pages = []
+        for page in pdf:
+            text = page.get_textpage()
+            pages.append(
+                [
+                    (text.get_text_range(i, 1), text.get_charbox(i))
+                    for i in range(text.count_chars())
+                ]
+            )
+        return pages
+    finally:
+        pdf.close()
+
+
+def link_uris(path) -> list[str]:
+    """The URI of every link annotation, page by page."""
+    import pikepdf
+
+    out = []
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            for annot in page.obj.get("/Annots", []):
+                action = annot.get("/A")
+                if annot.get("/Subtype") == "/Link" and action is not None and "/URI" in action:
+                    out.append(str(action.URI))
+    return out
+
+
+def drawn_glyph_ids(path) -> dict[str, tuple[set[int], int]]:
+    """For each composite font: the glyph ids its text operators draw, and how many glyphs its
+    embedded program has (2-byte ids, Identity-H, as WeasyPrint writes them)."""
+    import io
+
+    import pikepdf
+    from fontTools.ttLib import TTFont
+
+    drawn: dict[str, set[int]] = {}
+    sizes: dict[str, int] = {}
+
+    def walk(holder, resources) -> None:
+        fonts = resources.get("/Font", {})
+        for xobject in resources.get("/XObject", {}).values():
+            if xobject.get("/Subtype") == "/Form":
+                walk(xobject, xobject.get("/Resources", resources))
+        current = None
+        for operands, operator in pikepdf.parse_content_stream(holder):
+            op = str(operator)
+            if op == "Tf":
+                font = fonts.get(operands[0])
+                current = None
+                if font is not None and font.get("/Subtype") == "/Type0":
+                    current = str(font.BaseFont)
+                    if current not in sizes:
+                        program = font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()
+                        sizes[current] = TTFont(io.BytesIO(program))["maxp"].numGlyphs
+            elif op in ("TJ", "Tj") and current is not None:
+                shown = operands[0] if op == "TJ" else operands
+                raw = b"".join(bytes(s) for s in shown if isinstance(s, pikepdf.String))
+                ids = drawn.setdefault(current, set())
+                ids.update(int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2))
+
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            walk(page.obj, page.obj.get("/Resources", {}))
+    return {name: (ids, sizes[name]) for name, ids in drawn.items()}
