@@ -72,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     targets = args.target or list(TARGETS)
 
     strategies.register_long_profile()
+    from reportkit.messages import configure
+
+    configure(quiet=True)  # warnings about generated records would bury the progress lines
     end = time.monotonic() + args.minutes * 60
     counts: Counter[str] = Counter()
     seen: set[str] = set()

@@ -225,6 +225,7 @@ class Case:
     marking: str | None = None
     draft: bool = False
     verification: bool = True
+    strict: bool = False  # refuse characters no font has: the one-line user error path
 
     def write(self, folder: Path) -> Path:
         if self.file_format == "json":
@@ -248,6 +249,7 @@ class Case:
             marking=self.marking,
             draft=self.draft,
             verification=self.verification,
+            strict=self.strict,
         )
 
     def cli_options(self) -> list[str]:
@@ -263,6 +265,8 @@ class Case:
             args.append("--draft")
         if not self.verification:
             args.append("--no-verification")
+        if self.strict:
+            args.append("--strict")
         return args
 
     def reproducer(self) -> str:
@@ -330,6 +334,7 @@ def cases(draw) -> Case:
         marking=draw(st.sampled_from([None, None, None, "سري", "سري للغاية", "CONFIDENTIAL"])),
         draft=draw(st.booleans()),
         verification=draw(st.integers(0, 3)) > 0,
+        strict=draw(st.integers(0, 9)) == 0,
     )
 
 
