@@ -13,7 +13,6 @@ LibreOffice accepts (verified by converting to PDF with the font hidden from fon
 
 from __future__ import annotations
 
-import io
 import string
 import uuid
 from collections.abc import Iterable
@@ -237,29 +236,31 @@ def _check_font(face: FontFace, font: SfntFacts) -> None:
 
 
 def _subset(data: bytes, text: str) -> bytes:
-    """The font cut down to `text`, keeping every glyph the OpenType shaping can reach."""
+    """The font cut down to `text`, keeping every glyph the OpenType shaping can reach.
+
+    HarfBuzz's subsetter (uharfbuzz, which the ReportLab engine shapes with) takes a millisecond
+    where fontTools' took a tenth to a third of a second per Latin face, most of it reading the
+    kerning it keeps; a DOCX export subsets two to five faces."""
+    import uharfbuzz as hb
+
     chars = set(text) | _ALWAYS_KEPT
     if any(low <= c <= high for c in chars for low, high in _ARABIC_BLOCKS):
         chars |= _ARABIC_KEPT
-    from fontTools import subset as ft_subset  # costs ~70 ms: only when a face is subset
-
-    options = ft_subset.Options()
-    options.layout_features = ["*"]  # init/medi/fina/isol, rlig, mark... all needed for Arabic
-    options.name_IDs = ["*"]  # keep the family name the reader matches on
-    options.name_languages = ["*"]
-    options.name_legacy = True
-    options.notdef_outline = True
-    options.glyph_names = True
-    options.hinting = False  # a third smaller again; PDF and on-screen rendering do without
-    subsetter = ft_subset.Subsetter(options)
-    subsetter.populate(unicodes=sorted(ord(c) for c in chars))
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(io.BytesIO(data))
-    subsetter.subset(font)
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
+    spec = hb.SubsetInput()
+    spec.unicode_set.update(ord(c) for c in chars)
+    # Every feature (init/medi/fina/isol, rlig, mark… all needed for Arabic), every name and
+    # name language (the reader matches the family name), names kept for the glyphs; no hinting
+    # (a third smaller again; PDF and on-screen rendering do without).
+    features = spec.sets(hb.SubsetInputSets.LAYOUT_FEATURE_TAG)
+    features.clear()  # it starts as HarfBuzz's default list; empty and inverted, it is all
+    features.invert()
+    spec.sets(hb.SubsetInputSets.NAME_ID).add_range(0, 0x7FFF)
+    spec.sets(hb.SubsetInputSets.NAME_LANG_ID).add_range(0, 0xFFFF)
+    spec.flags = hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.GLYPH_NAMES | hb.SubsetFlags.NAME_LEGACY
+    subset = hb.subset(hb.Face(data), spec)
+    if subset is None:
+        raise ValueError("HarfBuzz could not subset the font")
+    return subset.blob.data
 
 
 def _font_key() -> str:
