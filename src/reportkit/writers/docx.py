@@ -34,6 +34,7 @@ from urllib.parse import quote
 from ..conventions import digits
 from ..document import Document, Heading, ItemList, Paragraph, Span
 from ..errors import UsageError
+from ..inline import Run
 from ..inline import runs as inline_runs
 from ..languages import direction
 from ..resources import (
@@ -330,6 +331,10 @@ def link_target(href: str) -> str | None:
     if not href.lower().startswith(LINK_SCHEMES):
         return None
     return quote(href, safe=":/?#[]@!$&'()*+,;=%~-._")
+
+
+def _is_rtl_letter(char: str) -> bool:
+    return unicodedata.bidirectional(char) in ("R", "AL")
 
 
 _EMOJI_FAMILY = next((family for family in FALLBACK_FAMILIES if "Emoji" in family), None)
@@ -972,6 +977,10 @@ class _Writer:
             text = x.xml_text(piece.text)
             if not text:
                 continue
+            if piece.dir == "rtl" and not any(_is_rtl_letter(c) for c in text):
+                # Digits and signs read left to right in any text: set right to left, "5–6"
+                # in an English line would show as "6–5".
+                piece = Run(text)
             if not piece.dir:
                 # Letters of the other script the model left in the flow (inside a mixed
                 # token) still get a run of their own direction and fonts.
