@@ -333,3 +333,12 @@ def test_the_text_fix_changes_nothing_drawn(unfixed):
                 for page in (a, b)
             ]
             assert ops[0] == ops[1]
+
+
+def test_standalone_html_embeds_a_fallback_font_only_when_the_text_needs_it(typo, tmp_path):
+    assert 'font-family: "Noto Emoji"' in typo["html"].read_text(encoding="utf-8")
+    plain = _export({"conference": {"title": "مؤتمر بلا رموز"}}, tmp_path)["html"]
+    css = plain.read_text(encoding="utf-8")
+    for family in ("Noto Emoji", "Noto Sans Symbols 2", "Noto Sans Math"):
+        assert f'font-family: "{family}"; src' not in css
+    assert 'font-family: "Noto Naskh Arabic"; font-weight: 400; src: url("data:' in css

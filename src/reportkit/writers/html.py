@@ -18,7 +18,15 @@ from ..document import Document, Span
 from ..inline import Run
 from ..labels import label
 from ..languages import direction, first_strong_direction
-from ..resources import fonts_dir, templates_dir
+from ..resources import (
+    ARABIC_FAMILY,
+    FALLBACK_FAMILIES,
+    FONT_FILES,
+    LATIN_FAMILY,
+    font_path,
+    fonts_dir,
+    templates_dir,
+)
 
 if TYPE_CHECKING:
     from markupsafe import Markup
@@ -310,8 +318,38 @@ def _font_data_uri(match: re.Match[str]) -> str:
     return f'url("data:font/ttf;base64,{base64.b64encode(data).decode()}")'
 
 
+@cache
+def _codepoints(family: str) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    codes: set[int] = set()
+    for (name, style), _ in FONT_FILES.items():
+        if name == family:
+            codes.update(TTFont(font_path(name, style), lazy=True).getBestCmap())
+    return frozenset(codes)
+
+
+def fallbacks_needed(document: Document) -> set[str]:
+    """The fallback families (symbols, math, emoji) some character of the document is drawn
+    with: those the text fonts lack, each from the first fallback that has it."""
+    text_fonts = _codepoints(ARABIC_FAMILY) | _codepoints(LATIN_FAMILY)
+    chars = {ch for span in document.spans() for ch in span.text} - {chr(c) for c in text_fonts}
+    needed = set()
+    for ch in chars:
+        for family in FALLBACK_FAMILIES:
+            if ord(ch) in _codepoints(family):
+                needed.add(family)
+                break
+    return needed
+
+
 def render_standalone(document: Document) -> bytes:
-    """One self-contained HTML file: stylesheet inline and fonts as data, so it opens anywhere."""
+    """One self-contained HTML file: stylesheet inline and fonts as data, so it opens anywhere.
+    A fallback font is embedded only when the document has a character drawn with it (the
+    emoji and symbol fonts would double the file's size)."""
     css = (templates_dir() / "report.css").read_text(encoding="utf-8")
+    needed = fallbacks_needed(document)
+    for family in set(FALLBACK_FAMILIES) - needed:
+        css = re.sub(rf'@font-face {{ font-family: "{family}";[^}}]*}}\n', "", css)
     css = re.sub(r'url\("\.\./fonts/([\w.-]+)"\)', _font_data_uri, css)
     return render_html(document, stylesheet=css, print_breaks=False).encode("utf-8")
