@@ -334,7 +334,7 @@ def cases(draw) -> Case:
         marking=draw(st.sampled_from([None, None, None, "سري", "سري للغاية", "CONFIDENTIAL"])),
         draft=draw(st.booleans()),
         verification=draw(st.integers(0, 3)) > 0,
-        strict=draw(st.integers(0, 9)) == 0,
+        strict=draw(st.sampled_from([False] * 9 + [True])),
     )
 
 
