@@ -34,6 +34,10 @@ def test_arabic_inside_english_is_isolated_right_to_left():
     ] == [("وزارة الداخلية", "rtl")]
 
 
+def test_numbers_with_signs_flow_with_left_to_right_text():
+    assert foreign("pages 5–6 and +44 20 7946 0000", "ltr") == []
+
+
 def test_sentence_punctuation_stays_outside_links_and_runs():
     got = runs(
         "راسلونا على info@gcc-sg.org. أو زوروا https://www.gcc-sg.org/ar/page، ثم INTERPOL.", "rtl"

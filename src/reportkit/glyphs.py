@@ -39,7 +39,8 @@ class MissingGlyphs(UsageError):
 
 
 @cache
-def _cmap(family: str) -> frozenset[int]:
+def coverage(family: str) -> frozenset[int]:
+    """The code points the family's files map to glyphs (read once per process)."""
     from fontTools.ttLib import TTFont
 
     styles = [style for fam, style in FONT_FILES if fam == family]
@@ -66,7 +67,7 @@ def uncovered(text: str, direction: str) -> list[str]:
     for char in dict.fromkeys(text):
         if char in missing or _draws_nothing(char):
             continue
-        if not any(ord(char) in _cmap(family) for family in stack):
+        if not any(ord(char) in coverage(family) for family in stack):
             missing[char] = None
     return list(missing)
 

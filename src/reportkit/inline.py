@@ -114,7 +114,9 @@ def _kind(core: str, other: str) -> str:
     direction, digit = _token_direction(core)
     if direction == other:
         return "foreign"
-    if digit and direction == "":
+    if digit and direction == "" and other == "ltr":
+        # Only inside right-to-left text do a number's signs turn around ("+966" → "966+");
+        # in left-to-right text "5–6" flows with the sentence.
         numeric = all(unicodedata.bidirectional(c) in ("EN", "AN", "CS") for c in core)
         return "number" if numeric else "foreign"
     return "plain"

@@ -39,7 +39,7 @@ FONT_FILES = {
     ("Noto Serif", "regular"): "NotoSerif-Regular.ttf",
     ("Noto Serif", "bold"): "NotoSerif-Bold.ttf",
     ("Noto Serif", "italic"): "NotoSerif-Italic.ttf",
-    ("Noto Sans Symbols 2", "regular"): "NotoSansSymbols2-Regular.ttf",
+    ("Noto Sans Symbols2", "regular"): "NotoSansSymbols2-Regular.ttf",
     ("Noto Sans Math", "regular"): "NotoSansMath-Regular.ttf",
     ("Noto Emoji", "regular"): "NotoEmoji-Regular.ttf",
 }
@@ -47,7 +47,10 @@ ARABIC_FAMILY = "Noto Naskh Arabic"
 LATIN_FAMILY = "Noto Serif"
 # Tried in this order for a character neither text font has: symbols and dingbats (✓ ☎ ★),
 # arrows and mathematical signs (→ ≤ ∑), then emoji (🛡 ✅), drawn in one colour like the text.
-FALLBACK_FAMILIES = ("Noto Sans Symbols 2", "Noto Sans Math", "Noto Emoji")
+# Families are named as the font files name themselves: Word and LibreOffice match w:rFonts
+# against that name (Noto Sans Symbols 2 calls itself "Noto Sans Symbols2").
+EMOJI_FAMILY = "Noto Emoji"
+FALLBACK_FAMILIES = ("Noto Sans Symbols2", "Noto Sans Math", EMOJI_FAMILY)
 
 
 def font_stack(direction: str) -> tuple[str, ...]:

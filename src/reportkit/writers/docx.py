@@ -39,6 +39,7 @@ from ..inline import runs as inline_runs
 from ..languages import direction
 from ..resources import (
     ARABIC_FAMILY,
+    EMOJI_FAMILY,
     FALLBACK_FAMILIES,
     LATIN_FAMILY,
     font_path,
@@ -337,13 +338,10 @@ def _is_rtl_letter(char: str) -> bool:
     return unicodedata.bidirectional(char) in ("R", "AL")
 
 
-_EMOJI_FAMILY = next((family for family in FALLBACK_FAMILIES if "Emoji" in family), None)
-
-
 def _covers(family: str, char: str) -> bool:
-    from ..glyphs import _cmap  # the glyph check's cached coverage, read once per font
+    from ..glyphs import coverage  # the glyph check's cached coverage, read once per font
 
-    return ord(char) in _cmap(family)
+    return ord(char) in coverage(family)
 
 
 def _attaches(text: str, i: int) -> bool:
@@ -375,9 +373,9 @@ def font_runs(text: str, rtl: bool) -> tuple[tuple[str, str | None], ...]:
             continue
         family = None
         if not _covers(own, char):
-            wants_emoji = text[i + 1 : i + 2] == VS16 and _EMOJI_FAMILY is not None
-            if wants_emoji and _covers(_EMOJI_FAMILY, char):
-                family = _EMOJI_FAMILY
+            wants_emoji = text[i + 1 : i + 2] == VS16
+            if wants_emoji and _covers(EMOJI_FAMILY, char):
+                family = EMOJI_FAMILY
             else:
                 family = next((f for f in others if _covers(f, char)), None)
         if pieces and pieces[-1][1] == family:
