@@ -331,6 +331,10 @@ def test_shell_completion_is_offered():
     [
         (("translate", "EXAMPLE", "--to", "xx"), "--to 'xx': unknown language code"),
         (("models", "install"), "give a language pair"),
+        (
+            ("export", "-f", "html", "--marking", "سري\x07"),
+            "--marking: contains the control character U+0007",
+        ),
     ],
 )
 def test_a_usage_error_is_one_line_with_exit_2(args, says):

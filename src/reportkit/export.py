@@ -73,6 +73,8 @@ def document_for(record, options: ExportOptions) -> Document:
     from .conventions import digits_for_locale
     from .document import Presentation
 
+    if options.marking is not None:
+        _check_marking(options.marking)
     digits = options.digits or digits_for_locale(options.locale)
     if digits not in ("western", "arabic-indic"):
         raise UsageError(f"--digits {digits!r}: choose western or arabic-indic")
@@ -90,6 +92,18 @@ def document_for(record, options: ExportOptions) -> Document:
     if options.locale:
         extra["locale"] = options.locale
     return with_options(document, **extra)
+
+
+def _check_marking(marking: str) -> None:
+    """--marking is printed on every page: it obeys the record's character rules."""
+    from .record.text import TextCharacterError, check_characters
+
+    if not marking.strip():
+        raise UsageError("--marking: give the marking's text, e.g. --marking \"سري\"")
+    try:
+        check_characters(marking)
+    except TextCharacterError as err:
+        raise UsageError(f"--marking: {err}") from None
 
 
 def render(document: Document, fmt: str, options: ExportOptions) -> bytes:
