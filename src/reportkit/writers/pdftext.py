@@ -68,10 +68,6 @@ class FontText:
     texts: dict[int, tuple[str, ...]]  # glyph id: every text it can stand for, best first
     marks: frozenset[int]  # glyph ids the font classes as marks (GDEF class 3)
 
-    def best(self, gid: int) -> str | None:
-        found = self.texts.get(gid)
-        return found[0] if found else None
-
 
 def _substitutions(font) -> Iterable[tuple[str, list[str]]]:
     """(output glyph, input glyphs) for every single, alternate and ligature substitution."""
@@ -194,7 +190,7 @@ def to_unicode_cmap(entries: dict[int, str]) -> bytes:
 
 def rebuild_to_unicode(old: dict[int, str], font: FontText) -> dict[int, str]:
     """WeasyPrint's entries, each kept where the glyph can stand for that text, else replaced
-    by the glyph's own text (and entries added for glyphs WeasyPrint left without text)."""
+    by the glyph's own text; glyphs WeasyPrint left without text get theirs."""
     new = dict(old)
     for gid, text in old.items():
         own = font.texts.get(gid)
