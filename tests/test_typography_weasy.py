@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from conftest import record_texts, run_cli
+from reportkit.resources import FALLBACK_FAMILIES
 from support.readers import (
     PRESENTATION_FORMS,
     drawn_glyph_ids,
@@ -339,6 +340,6 @@ def test_standalone_html_embeds_a_fallback_font_only_when_the_text_needs_it(typo
     assert 'font-family: "Noto Emoji"' in typo["html"].read_text(encoding="utf-8")
     plain = _export({"conference": {"title": "مؤتمر بلا رموز"}}, tmp_path)["html"]
     css = plain.read_text(encoding="utf-8")
-    for family in ("Noto Emoji", "Noto Sans Symbols 2", "Noto Sans Math"):
+    for family in FALLBACK_FAMILIES:
         assert f'font-family: "{family}"; src' not in css
     assert 'font-family: "Noto Naskh Arabic"; font-weight: 400; src: url("data:' in css

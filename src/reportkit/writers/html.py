@@ -18,15 +18,7 @@ from ..document import Document, Span
 from ..inline import Run
 from ..labels import label
 from ..languages import direction, first_strong_direction
-from ..resources import (
-    ARABIC_FAMILY,
-    FALLBACK_FAMILIES,
-    FONT_FILES,
-    LATIN_FAMILY,
-    font_path,
-    fonts_dir,
-    templates_dir,
-)
+from ..resources import ARABIC_FAMILY, FALLBACK_FAMILIES, LATIN_FAMILY, fonts_dir, templates_dir
 
 if TYPE_CHECKING:
     from markupsafe import Markup
@@ -208,7 +200,7 @@ def run_html(run: Run, base_dir: str, cell: bool = False, print_breaks: bool = T
     if not run.dir:
         return breakable(run.text, base_dir, cell)
     number = _is_number(run.text)
-    # Digits and symbols alone read left to right in any text, an English one included.
+    # Digits and symbols alone ("+966 11 234 5678") read left to right.
     run_dir = "ltr" if number else run.dir
     text = run.text
     if number and print_breaks and len(text) <= UNBROKEN:
@@ -318,26 +310,17 @@ def _font_data_uri(match: re.Match[str]) -> str:
     return f'url("data:font/ttf;base64,{base64.b64encode(data).decode()}")'
 
 
-@cache
-def _codepoints(family: str) -> frozenset[int]:
-    from fontTools.ttLib import TTFont
-
-    codes: set[int] = set()
-    for (name, style), _ in FONT_FILES.items():
-        if name == family:
-            codes.update(TTFont(font_path(name, style), lazy=True).getBestCmap())
-    return frozenset(codes)
-
-
 def fallbacks_needed(document: Document) -> set[str]:
     """The fallback families (symbols, math, emoji) some character of the document is drawn
     with: those the text fonts lack, each from the first fallback that has it."""
-    text_fonts = _codepoints(ARABIC_FAMILY) | _codepoints(LATIN_FAMILY)
+    from ..glyphs import coverage
+
+    text_fonts = coverage(ARABIC_FAMILY) | coverage(LATIN_FAMILY)
     chars = {ch for span in document.spans() for ch in span.text} - {chr(c) for c in text_fonts}
     needed = set()
     for ch in chars:
         for family in FALLBACK_FAMILIES:
-            if ord(ch) in _codepoints(family):
+            if ord(ch) in coverage(family):
                 needed.add(family)
                 break
     return needed
