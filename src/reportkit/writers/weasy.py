@@ -161,6 +161,11 @@ def _serve() -> None:
     _die_with_parent(int(sys.argv[1]), int(sys.argv[2]))
     import weasyprint  # noqa: F401  (the point of the worker: import while the parent works)
 
+    from ..resources import ARABIC_FAMILY, font_path
+    from .pdftext import font_text
+
+    font_text(font_path(ARABIC_FAMILY))  # the text-layer fix's tables, read while we wait
+
     payload = json.loads(sys.stdin.buffer.read() or b"null")
     if payload is None:  # the parent closed our input without a job: nothing to do
         return
