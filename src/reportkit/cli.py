@@ -225,7 +225,13 @@ def export(
             "(an existing one, or a path ending in /).",
         ),
     ] = None,
-    engine: Annotated[Engine, typer.Option(help="PDF engine.")] = Engine.weasyprint,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            help="PDF engine: weasyprint (tagged, accessible PDF/UA-1; PDF/A) or reportlab "
+            "(faster, no Pango needed, but it cannot tag a PDF for screen readers)."
+        ),
+    ] = Engine.weasyprint,
     docx_template: Annotated[
         Path | None,
         typer.Option(help="A .docx letterhead whose styles, page setup and header art are used."),
@@ -262,6 +268,13 @@ def export(
         bool,
         typer.Option("--pdfa", help="PDF/A-3 for archiving (the record is embedded either way)."),
     ] = False,
+    tags: Annotated[
+        bool,
+        typer.Option(
+            "--tags/--no-tags",
+            help="A tagged PDF a screen reader can use (PDF/UA-1); --no-tags for the smallest file.",
+        ),
+    ] = True,
     sign: Annotated[
         Path | None,
         typer.Option(
@@ -316,6 +329,7 @@ def export(
             sign_password=os.environ.get("REPORTKIT_SIGN_PASSWORD", "").encode() or None,
             pdf_worker=worker,
             strict=strict,
+            tags=tags,
         )
         try:
             written = do_export(record, formats, output, options)

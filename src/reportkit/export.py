@@ -41,6 +41,7 @@ class ExportOptions:
     translate: object = None  # TranslateOptions for texts the record lacks; None: the defaults
     pdf_worker: object = None  # a started weasy.Worker that renders the WeasyPrint PDF
     strict: bool = False  # a character no font can draw is an error, not a warning
+    tags: bool = True  # a tagged, accessible PDF (PDF/UA-1); False: the smallest untagged file
 
 
 def load(source: str | Path | None):
@@ -88,7 +89,7 @@ def document_for(record, options: ExportOptions) -> Document:
     from .glyphs import check_glyphs
 
     check_glyphs(document.spans(), strict=options.strict)
-    extra = {"pdfa": options.pdfa}
+    extra = {"pdfa": options.pdfa, "tags": options.tags}
     if options.locale:
         extra["locale"] = options.locale
     return with_options(document, **extra)
