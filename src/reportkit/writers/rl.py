@@ -37,7 +37,7 @@ from reportlab.platypus.frames import Frame
 
 from ..conventions import digits
 from ..document import Document, Heading, ItemList, ListItem, Paragraph, Span
-from ..inline import LRI, PDI, RLI, isolated_text
+from ..inline import LRI, PDI, RLI
 from ..labels import label
 from ..languages import direction
 from ..resources import ARABIC_FAMILY, FALLBACK_FAMILIES, LATIN_FAMILY, font_path
@@ -1245,7 +1245,12 @@ class _Pages:
         ref_laid = None
         ref_w = 0.0
         if doc.reference:
-            ref = isolated_text(short_text(doc.reference.text, REFERENCE_CHARS), doc.reference.dir)
+            # Through a Span again: cutting may have dropped the closers of an embedding.
+            ref = Span(
+                short_text(doc.reference.text, REFERENCE_CHARS),
+                doc.reference.lang,
+                doc.reference.dir,
+            ).isolated
             leading = _line_height(doc.reference.lang, size)
             ref_laid = self.engine.layout(
                 ref, size=size, width=INF, base_dir=doc.reference.dir, leading=leading
