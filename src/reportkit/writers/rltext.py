@@ -1642,7 +1642,9 @@ class _PdfFont:
                 "CIDToGIDMap": doc.Reference(cid_to_gid, f"rltextCIDToGID:{self.name}"),
             }
         )
-        to_unicode = pdfdoc.PDFStream(content=_to_unicode_cmap(self.texts).encode("ascii"))
+        from .pdftext import to_unicode_cmap  # one CMap writer for both PDF engines
+
+        to_unicode = pdfdoc.PDFStream(content=to_unicode_cmap(dict(enumerate(self.texts))))
         to_unicode.filters = [pdfdoc.PDFZCompress]
         font = pdfdoc.PDFDictionary(
             {
@@ -1658,33 +1660,6 @@ class _PdfFont:
         )
         ref = doc.Reference(font, self.name)
         doc.idToObject["BasicFonts"].dict[self.name] = ref
-
-
-def _to_unicode_cmap(texts: list[str]) -> str:
-    entries = []
-    for cid, text in enumerate(texts):
-        if not text:
-            continue
-        hexed = text.encode("utf-16-be").hex().upper()
-        entries.append(f"<{cid:04X}> <{hexed}>")
-    out = [
-        "/CIDInit /ProcSet findresource begin",
-        "12 dict begin",
-        "begincmap",
-        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
-        "/CMapName /Adobe-Identity-UCS def",
-        "/CMapType 2 def",
-        "1 begincodespacerange",
-        "<0000> <FFFF>",
-        "endcodespacerange",
-    ]
-    for i in range(0, len(entries), 100):
-        block = entries[i : i + 100]
-        out.append(f"{len(block)} beginbfchar")
-        out.extend(block)
-        out.append("endbfchar")
-    out += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
-    return "\n".join(out) + "\n"
 
 
 def _subset(face: _Face, gids: list[int]) -> bytes:
