@@ -200,8 +200,20 @@ EXPORT_EXAMPLES = """Examples:
 """
 
 
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Defaults for export options (an [export] table); default: the first "
+        "reportkit.toml in this folder or a parent. Command-line options win.",
+        show_default=False,
+    ),
+]
+
+
 @app.command(epilog=EXPORT_EXAMPLES)
 def export(
+    ctx: typer.Context,
     record: RecordArg = None,
     format: Annotated[
         list[Format] | None,
@@ -287,6 +299,7 @@ def export(
             "--strict", help="Refuse a record with characters no font can draw (else a warning)."
         ),
     ] = False,
+    config: ConfigOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -297,6 +310,7 @@ def export(
     itself is refused.
     """
     set_verbosity(quiet, verbose)
+    given = {k: v for k, v in locals().items() if k not in ("ctx", "record", "config")}
 
     def action():
         from .export import ExportOptions, output_paths
@@ -305,34 +319,37 @@ def export(
 
         global _early_worker
         worker, _early_worker = _early_worker, None
+        o = export_settings(ctx, given, config)
         # Settle the outputs first: a bad -o is refused before any renderer starts.
-        targets = output_paths(record, [f.value for f in format or ()], output, lang)
+        targets = output_paths(record, o["formats"], o["output"], o["lang"])
         formats = list(targets)
-        if worker is None and "pdf" in formats and engine is Engine.weasyprint:
+        if worker is None and "pdf" in formats and o["engine"] == "weasyprint":
             from .writers.weasy import Worker
 
             worker = Worker()  # WeasyPrint loads on the other core while the record is read
 
         options = ExportOptions(
-            lang=lang,
-            engine=engine.value,
-            docx_template=docx_template,
-            embed_fonts=embed_fonts,
-            translate=TranslateOptions(glossary=glossary, cache=cache, threads=threads),
-            digits=digits.value if digits else None,
-            locale=locale,
-            marking=marking,
-            draft=draft,
-            verification=verification,
-            pdfa=pdfa,
-            sign=sign,
+            lang=o["lang"],
+            engine=o["engine"],
+            docx_template=o["docx_template"],
+            embed_fonts=o["embed_fonts"],
+            translate=TranslateOptions(
+                glossary=o["glossary"], cache=o["cache"], threads=o["threads"]
+            ),
+            digits=o["digits"],
+            locale=o["locale"],
+            marking=o["marking"],
+            draft=o["draft"],
+            verification=o["verification"],
+            pdfa=o["pdfa"],
+            sign=o["sign"],
             sign_password=os.environ.get("REPORTKIT_SIGN_PASSWORD", "").encode() or None,
             pdf_worker=worker,
-            strict=strict,
-            tags=tags,
+            strict=o["strict"],
+            tags=o["tags"],
         )
         try:
-            written = do_export(record, formats, output, options)
+            written = do_export(record, formats, o["output"], options)
         finally:
             if worker is not None:
                 worker.close()
@@ -341,6 +358,36 @@ def export(
                 say(str(path))  # not into a stream that carries the file itself
 
     run(action)
+
+
+def export_settings(
+    ctx: typer.Context | None, given: dict, config_path: Path | None, sources: dict | None = None
+) -> dict:
+    """The export options in effect: the command line's where it gave them, else the
+    configuration file's, else reportkit's defaults — as plain values (enums as their text).
+    `sources`, when given, is filled with where each came from."""
+    from .config import EXPORT_OPTIONS, load
+
+    config = load(config_path)
+    settings: dict = {}
+    for key in EXPORT_OPTIONS:
+        param = "format" if key == "formats" else key
+        value = given[param]
+        if isinstance(value, list):
+            value = [v.value if isinstance(v, Enum) else v for v in value] or None
+        elif isinstance(value, Enum):
+            value = value.value
+        source = ctx.get_parameter_source(param) if ctx is not None else None
+        # By name: Typer brings its own copy of Click, whose enum is not click.core's.
+        from_line = source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+        if not from_line and key in config.export:
+            value, origin = config.export[key], str(config.path)
+        else:
+            origin = "command line" if from_line else "default"
+        settings[key] = value
+        if sources is not None:
+            sources[key] = origin
+    return settings
 
 
 def _is_regular_or_new(path) -> bool:
@@ -352,6 +399,31 @@ def _is_regular_or_new(path) -> bool:
         return stat.S_ISREG(os.stat(path).st_mode)
     except OSError:
         return True
+
+
+@app.command(
+    "config",
+    epilog="Examples:\n\n\b\n  reportkit config\n  reportkit config --config office.toml",
+)
+def config_command(config: ConfigOpt = None) -> None:
+    """Print the export options in effect here, and where each comes from (file or default)."""
+
+    def action():
+        import inspect
+        import json
+
+        given = {n: p.default for n, p in inspect.signature(export).parameters.items()}
+        sources: dict = {}
+        settings = export_settings(None, given, config, sources)
+        for key, value in settings.items():
+            if value is None:
+                say(f"# {key} is not set ({sources[key]})")
+                continue
+            if isinstance(value, Path):
+                value = str(value)
+            say(f"{key} = {json.dumps(value, ensure_ascii=False)}  # {sources[key]}")
+
+    run(action)
 
 
 @app.command(
