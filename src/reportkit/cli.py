@@ -244,6 +244,13 @@ def export(
             "(faster, no Pango needed, but it cannot tag a PDF for screen readers)."
         ),
     ] = Engine.weasyprint,
+    letterhead: Annotated[
+        Path | None,
+        typer.Option(
+            help="The office's letterhead (YAML: logo, right/left lines, basmala, signature, "
+            "footer), the same in every format."
+        ),
+    ] = None,
     docx_template: Annotated[
         Path | None,
         typer.Option(help="A .docx letterhead whose styles, page setup and header art are used."),
@@ -347,6 +354,7 @@ def export(
             pdf_worker=worker,
             strict=o["strict"],
             tags=o["tags"],
+            letterhead=o["letterhead"],
         )
         try:
             written = do_export(record, formats, o["output"], options)

@@ -73,6 +73,7 @@ EXPORT_OPTIONS: dict[str, Any] = {
     "output": _PATH,
     "engine": _choice("weasyprint", "reportlab"),
     "docx_template": _PATH,
+    "letterhead": _PATH,
     "embed_fonts": _flag,
     "glossary": _PATH,
     "cache": _flag,

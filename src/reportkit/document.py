@@ -17,6 +17,7 @@ from .errors import UsageError
 from .inline import Run, isolated_text, runs
 from .labels import label, language_name
 from .languages import direction, first_strong_direction
+from .record.letterhead import BASMALA, Letterhead, Logo
 from .record.model import MachineText, Provenance, Record
 from .record.text import document_text
 
@@ -140,6 +141,21 @@ class Verification:
 
 
 @dataclass(frozen=True)
+class LetterheadBlock:
+    """The office's identity on the page (`record.letterhead` reads and checks the file): lines
+    at the top right (Arabic side) and left, the emblem between them on the first page, the
+    basmala above the title block, the signature at the end, footer lines on every page."""
+
+    right: tuple[Span, ...] = ()
+    left: tuple[Span, ...] = ()
+    logo: Logo | None = None
+    logo_alt: Variants = ()  # what the emblem is, in each document language
+    basmala: Span | None = None
+    signature: tuple[Span, ...] = ()  # the signatory's name, then title
+    footer: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
 class Document:
     languages: tuple[str, ...]
     meta: Metadata
@@ -157,6 +173,7 @@ class Document:
         "western"  # "western" 0123456789 or "arabic-indic" ٠١٢٣٤٥٦٧٨٩ for numbers we write
     )
     options: dict[str, object] = field(default_factory=dict)
+    letterhead: LetterheadBlock | None = None
 
     @property
     def lang(self) -> str:
@@ -175,6 +192,11 @@ class Document:
         the glyph check), and the marking printed on every page."""
         if self.marking is not None:
             yield self.marking
+        if self.letterhead is not None:
+            lh = self.letterhead
+            yield from (*lh.right, *lh.left, *lh.signature, *lh.footer)
+            if lh.basmala is not None:
+                yield lh.basmala
         yield from self.title.title
         for group in (self.title.organizer or (),):
             yield from group
@@ -199,6 +221,7 @@ class Presentation:
     draft: bool = False  # a diagonal DRAFT watermark on every page
     hijri: bool = True  # Arabic dates in both calendars
     verification: bool = True  # the verification block on the last page
+    letterhead: Letterhead | None = None  # the office's letterhead, read and checked
 
 
 class MissingText(UsageError):
@@ -413,6 +436,41 @@ class _Builder:
             marking=marking,
             draft=self.labels("draft") if self.presentation.draft else None,
             digits=self.presentation.digits,
+            letterhead=self.letterhead(organizer),
+        )
+
+    def letterhead(self, organizer: Variants | None) -> LetterheadBlock | None:
+        given = self.presentation.letterhead
+        if given is None:
+            return None
+        arabic = self.record.language if direction(self.record.language) == "rtl" else "ar"
+
+        def line(text: str, lang: str, where: str) -> Span:
+            fallback = direction(lang)
+            return Span(text, lang, first_strong_direction(text, fallback), field=where)
+
+        signature = [
+            line(t, arabic, f"letterhead.signature.{key}")
+            for key, t in (("name", given.signature_name), ("title", given.signature_title))
+            if t
+        ]
+        owner = organizer or tuple(Span("", lang) for lang in self.languages)
+        return LetterheadBlock(
+            right=tuple(
+                line(t, arabic, f"letterhead.right[{i}]") for i, t in enumerate(given.right)
+            ),
+            left=tuple(
+                line(t, given.left_lang, f"letterhead.left[{i}]") for i, t in enumerate(given.left)
+            ),
+            logo=given.logo,
+            logo_alt=tuple(
+                Span(f"{label(s.lang, 'emblem')}: {s.text}".rstrip(": "), s.lang) for s in owner
+            ),
+            basmala=Span(BASMALA, "ar", "rtl") if given.basmala else None,
+            signature=tuple(signature),
+            footer=tuple(
+                line(t, arabic, f"letterhead.footer[{i}]") for i, t in enumerate(given.footer)
+            ),
         )
 
     def local_digits(self, text: str, lang: str) -> str:

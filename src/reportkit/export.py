@@ -42,6 +42,7 @@ class ExportOptions:
     pdf_worker: object = None  # a started weasy.Worker that renders the WeasyPrint PDF
     strict: bool = False  # a character no font can draw is an error, not a warning
     tags: bool = True  # a tagged, accessible PDF (PDF/UA-1); False: the smallest untagged file
+    letterhead: Path | None = None  # the office's letterhead description (YAML)
 
 
 def load(source: str | Path | None):
@@ -79,7 +80,13 @@ def document_for(record, options: ExportOptions) -> Document:
     digits = options.digits or digits_for_locale(options.locale)
     if digits not in ("western", "arabic-indic"):
         raise UsageError(f"--digits {digits!r}: choose western or arabic-indic")
+    letterhead = None
+    if options.letterhead is not None:
+        from .record.letterhead import read_letterhead
+
+        letterhead = read_letterhead(options.letterhead)
     presentation = Presentation(
+        letterhead=letterhead,
         digits=digits,
         marking=options.marking,
         draft=options.draft,
@@ -100,7 +107,7 @@ def _check_marking(marking: str) -> None:
     from .record.text import TextCharacterError, check_characters
 
     if not marking.strip():
-        raise UsageError("--marking: give the marking's text, e.g. --marking \"سري\"")
+        raise UsageError('--marking: give the marking\'s text, e.g. --marking "سري"')
     try:
         check_characters(marking)
     except TextCharacterError as err:

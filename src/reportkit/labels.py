@@ -21,6 +21,7 @@ LABELS: dict[str, dict[str, str]] = {
         "verify_hint": "يطابق هذا الرمز المرجع وبصمة السجل المرسل؛ امسحه للتحقق من أن النسخة المطبوعة تطابق السجل الذي تسلمتموه.",
         "verify_partial": "يحمل الرمز بداية المرجع فقط: أول {n} من أحرفه.",
         "draft": "مسودة",
+        "emblem": "شعار",
         "hijri_joiner": "الموافق",
     },
     "en": {
@@ -41,6 +42,7 @@ LABELS: dict[str, dict[str, str]] = {
         "verify_hint": "The code holds the reference and the record's fingerprint: scan it to check that this printed copy matches the record you received.",
         "verify_partial": "The code carries the first {n} characters of the reference.",
         "draft": "DRAFT",
+        "emblem": "Emblem",
         "hijri_joiner": "corresponding to",
     },
     "fr": {
@@ -61,6 +63,7 @@ LABELS: dict[str, dict[str, str]] = {
         "verify_hint": "Le code contient la référence et l'empreinte de l'enregistrement : scannez-le pour vérifier que cette copie imprimée correspond à l'enregistrement reçu.",
         "verify_partial": "Le code contient les {n} premiers caractères de la référence.",
         "draft": "PROJET",
+        "emblem": "Emblème",
         "hijri_joiner": "correspondant au",
     },
 }
