@@ -419,7 +419,7 @@ def test_defaults_make_text_typed_later_arabic_rtl(example):
     assert _val(rpr.find("w:rFonts", NS), "cs") == NASKH
     assert _val(rpr.find("w:szCs", NS)) == _val(rpr.find("w:sz", NS))
     assert _val(rpr.find("w:lang", NS), "bidi") == "ar-SA"
-    for style_id in ("Normal", "Heading1", "Title", "ListParagraph"):
+    for style_id in ("Normal", "Heading1", "Heading2", "Title", "ListParagraph"):
         style = example.styles[style_id]
         assert _on(style.find("w:pPr/w:bidi", NS)), style_id
         assert _val(style.find("w:rPr/w:rFonts", NS), "cs") == NASKH, style_id
@@ -802,7 +802,7 @@ def tiny_png(width: int = 12, height: int = 6) -> bytes:
     )
 
 
-REMOVED_STYLES = ("Heading1", "Title", "ListParagraph")
+REMOVED_STYLES = ("Heading1", "Heading2", "ListParagraph")
 
 
 def make_letterhead(path: Path) -> Path:

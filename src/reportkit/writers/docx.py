@@ -57,8 +57,10 @@ LATIN_LANG = {"en": "en-GB", "fr": "fr-FR"}
 # style id → (name, half-point size, bold, alignment, space before/after in twips)
 STYLES = {
     "Normal": ("Normal", 24, False, "both", 0, 120),
-    "Title": ("Title", 38, True, "center", 120, 120),
-    "Heading1": ("heading 1", 28, True, "start", 240, 120),
+    "Title": ("Title", 38, True, "center", 120, 120),  # unused, right to left for a user's edits
+    "Heading1": ("heading 1", 38, True, "center", 120, 120),  # the report's title
+    "Heading2": ("heading 2", 28, True, "start", 240, 120),  # summary, lists, sections
+    "Heading3": ("heading 3", 24, True, "start", 200, 80),
     "ListParagraph": ("List Paragraph", 24, False, "both", 0, 80),
     "Header": ("header", 18, False, "start", 0, 0),
     "Footer": ("footer", 18, False, "center", 0, 0),
@@ -66,13 +68,50 @@ STYLES = {
     "RKField": ("Title Block Field", 22, False, "start", 0, 0),
     "RKNotice": ("Machine Translation Notice", 20, False, "start", 0, 120),
 }
+# Word's built-in heading styles, by outline level (0 = Heading 1). The title is Heading 1 and
+# the sections Heading 2, as the PDF writers' outlines and the HTML's h1/h2 have them: Word's
+# Title style is no heading to the navigation pane, its accessibility checker or a screen
+# reader, so a report titled in it would start at an unnamed level.
+HEADINGS = {"Heading1": 0, "Heading2": 1, "Heading3": 2}
+TITLE_RULE = "4F81BD"  # the rule under the title: Word's accent colour, as the blank template has
 _THEME_ATTRS = ("asciiTheme", "hAnsiTheme", "cstheme", "eastAsiaTheme")
 _TEMPLATE_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
 _DOCUMENT_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 _STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 HYPERLINK_BLUE = "0563C1"  # Word's own Hyperlink style
+# Words the alternative texts need that reportkit.labels has no key for yet (English for a
+# language without its own). {reference}, {fingerprint}: labels' words; {first}, {second}:
+# language names as labels.language_name gives them.
+ALT_WORDS = {
+    "ar": {
+        "code": "رمز التحقق",
+        "carries": "{code}: {reference} و{fingerprint}",
+        "carries_hash": "{code}: {fingerprint}",
+        "fields": "بيانات المؤتمر: في كل صف اسم البيان ثم قيمته",
+        "pairs": "النص باللغة {first} وترجمته باللغة {second}، جنباً إلى جنب",
+        "verification": "رمز التحقق، وبجانبه ما يحمله مكتوباً",
+    },
+    "en": {
+        "code": "Verification code",
+        "carries": "{code}: {reference} and {fingerprint}",
+        "carries_hash": "{code}: {fingerprint}",
+        "fields": "Conference details: on each row, a label and its value",
+        "pairs": "{first} text and its {second} translation, side by side",
+        "verification": "The verification code, with what it holds written beside it",
+    },
+    "fr": {
+        "code": "Code de vérification",
+        "carries": "{code} : {reference} et {fingerprint}",
+        "carries_hash": "{code} : {fingerprint}",
+        "fields": "Informations sur la conférence : sur chaque ligne, un libellé et sa valeur",
+        "pairs": "Texte en {first} et sa traduction en {second}, côte à côte",
+        "verification": "Le code de vérification, avec son contenu écrit à côté",
+    },
+}
+ALT_REFERENCE_CHARS = 80  # alternative text is heard whole: a longer reference is cut, with "…"
 LRM, RLM, WORD_JOINER, ZWJ, VS16 = "\u200e", "\u200f", "\u2060", "\u200d", "\ufe0f"
 LINK_SCHEMES = ("http://", "https://", "mailto:")
+EMU_PER_TWIP = 635
 
 
 def render(document: Document, *, template: Path | None = None, embed_fonts: bool = True) -> bytes:
@@ -416,6 +455,7 @@ class _Writer:
     def write(self) -> None:
         if not self.own:
             self._pin_letterhead_direction()
+            self._letterhead_pictures()
         self._clear_body()
         self._drop_stale_parts()
         self._defaults()
@@ -454,7 +494,18 @@ class _Writer:
         qr_cell.width, text_cell.width = Mm(34), self.text_width - Mm(34)
         x.paragraph_direction(qr_cell.paragraphs[0]._p.get_or_add_pPr(), self.rtl, explicit=True)
         run = qr_cell.paragraphs[0].add_run()
-        run.add_picture(io.BytesIO(verification_qr_png(v.reference, v.sha256)), width=Mm(30))
+        picture = run.add_picture(
+            io.BytesIO(verification_qr_png(v.reference, v.sha256)), width=Mm(30)
+        )
+        # Each language on its own line: a screen reader (and Word's Alt Text pane) takes each
+        # line in its own direction.
+        x.alt_text(
+            picture._inline,
+            " / ".join(_alt_word(lang, "code") for lang in self.doc.languages),
+            "\n".join(_qr_description(v, lang) for lang in self.doc.languages),
+        )
+        x.table_look(table._tbl)
+        x.table_description(table._tbl, self._alt("verification"))
         first = True
         for i, lang in enumerate(self.doc.languages):
             rtl = direction(lang) == "rtl"
@@ -482,6 +533,35 @@ class _Writer:
             self._runs(p, Span(v.sha256, "en"), size=14, rtl=False)
             p = text_cell.add_paragraph()
             self._paragraph(p, v.hint[i], style="RKField", size=16, base_rtl=rtl)
+
+    def _alt(self, key: str) -> str:
+        """An alternative text (ALT_WORDS[lang][key]) in each language of the document, a line
+        each, the first language first."""
+        from ..labels import language_name
+
+        first, second = self.doc.languages[0], self.doc.languages[-1]
+        return "\n".join(
+            _alt_word(lang, key).format(
+                first=language_name(lang, first), second=language_name(lang, second)
+            )
+            for lang in self.doc.languages
+        )
+
+    def _letterhead_pictures(self) -> None:
+        """Pictures in the letterhead's headers and footers that say nothing of themselves are
+        marked decorative. reportkit cannot know what they show (a logo, a seal, a rule, another
+        office's emblem), and a wrong description is worse than none; they are page furniture,
+        which screen readers leave out of the reading and tagged PDFs make artifacts, and the
+        office's name is text in the running header beneath them. A description the letterhead
+        gives is kept."""
+        from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+        for rel in self.word.part.rels.values():
+            if rel.reltype not in (RT.HEADER, RT.FOOTER) or rel.is_external:
+                continue
+            for doc_pr in list(rel.target_part.element.iter(f"{{{x.WP_NS}}}docPr")):
+                if not x.has_alt_text(doc_pr) and not x.holds_text(doc_pr.getparent()):
+                    x.decorative(doc_pr)
 
     def _clear_body(self) -> None:
         body = self.word.element.body
@@ -610,19 +690,23 @@ class _Writer:
             x.paragraph_direction(ppr, self.rtl)
             if self.own or added:  # reportkit's look; a letterhead's own styles keep theirs
                 x.alignment(ppr, align)
-                x.spacing(ppr, before, after, None if style_id == "Title" else 300)
+                titled = style_id in ("Title", "Heading1")
+                x.spacing(ppr, before, after, 240 if titled else 300)
+                if titled:
+                    x.rule_below(ppr, TITLE_RULE)
+                    x.contextual_spacing(ppr)
                 for tag in ("spacing", "kern"):  # letter spacing pulls joined letters apart
                     x.remove(rpr, tag)
                 x.size(rpr, size)
                 x.bold(rpr, bold)
-                if style_id in ("Title", "Heading1", "RKOrganizer"):
+                if style_id in ("Title", "RKOrganizer", *HEADINGS):
                     x.color(rpr, NAVY)
             self._fonts_and_language(rpr)
             x.run_direction(rpr, False)
             x.complex_script_like_latin(rpr)
-            if style_id == "Heading1":
+            if style_id in HEADINGS:
                 x.keep_with_next(ppr)
-                x.outline_level(ppr, 0)
+                x.outline_level(ppr, HEADINGS[style_id])
         # Theme fonts (w:asciiTheme, w:cstheme…) override explicit fonts wherever they stand; the
         # template's own styles name them, and Word's Arabic would take the theme's empty slot.
         for rfonts in styles.element.iter(x.qn("w:rFonts")):
@@ -763,6 +847,7 @@ class _Writer:
         table = header.add_table(rows=1, cols=2, width=self.text_width)
         x.table_direction(table._tbl, self.rtl)
         x.table_borders(table._tbl)
+        x.table_look(table._tbl)
         start, end = table.rows[0].cells
         for i, span in enumerate(self.doc.running):
             p = start.paragraphs[0] if i == 0 else start.add_paragraph()
@@ -783,6 +868,7 @@ class _Writer:
         table = footer.add_table(rows=1, cols=len(self.doc.page_label), width=self.text_width)
         x.table_direction(table._tbl, self.rtl)
         x.table_borders(table._tbl)
+        x.table_look(table._tbl)
         for cell, span in zip(table.rows[0].cells, self.doc.page_label, strict=True):
             self._page_label(cell.paragraphs[0], span, span.dir == "rtl", style=True)
         self._spacer(footer, "Footer")
@@ -826,7 +912,7 @@ class _Writer:
         props.title = _fit(meta.title)
         props.author = _fit(meta.author)
         props.subject = _fit(meta.subject)
-        props.language = meta.language
+        props.language = self._language()
         props.keywords = _fit(", ".join(meta.keywords))
         props.comments = _fit(meta.reference)
         props.category = "Conference report"
@@ -834,6 +920,14 @@ class _Writer:
         props.revision = 1
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         props.created = props.modified = now
+
+    def _language(self) -> str:
+        """The document's language for its properties: the first language, as the office's
+        locale spells it when the locale is a variant of it (ar-MA), else the bare code."""
+        locale = str(self.doc.options.get("locale") or "")
+        if locale.lower().startswith(f"{self.doc.lang.lower()}-"):
+            return locale
+        return self.doc.lang
 
     # --- content ------------------------------------------------------------------------------
 
@@ -848,49 +942,55 @@ class _Writer:
             for span in title.organizer:
                 self._paragraph(self._add_p(self.word, "RKOrganizer"), span)
         for span in title.title:
-            self._paragraph(self._add_p(self.word, "Title"), span)
+            self._paragraph(self._add_p(self.word, "Heading1"), span)
         if not title.fields:
             return
         from docx.shared import Mm
 
         languages = self.doc.languages
         n = len(languages)
-        table = self.word.add_table(rows=len(title.fields), cols=2 * n)
-        x.table_direction(table._tbl, self.rtl)
-        x.table_borders(table._tbl)
         half = self.text_width // n
         label_width = min(Mm(32), half // 3)
-        # A table lays its cells out in the document's direction; a pair in the other direction
-        # puts its value first, so that its label still reads before it.
-        order = [
-            (2 * i, 2 * i + 1) if (direction(lang) == "rtl") == self.rtl else (2 * i + 1, 2 * i)
-            for i, lang in enumerate(languages)
-        ]
-        for label_at, value_at in order:
-            table.columns[label_at].width = label_width
-            table.columns[value_at].width = half - label_width
+        # Screen readers read a table cell by cell in the cells' order, which a right-to-left
+        # table lays out from the right. One language: a label column and a value column, label
+        # first. Two: one column per language, each cell the label, a tab and the value (under a
+        # hanging indent, so it looks like two columns): a left-to-right pair in a right-to-left
+        # table would otherwise have its value before its label.
+        table = self.word.add_table(rows=len(title.fields), cols=2 if n == 1 else n)
+        x.table_direction(table._tbl, self.rtl)
+        x.table_borders(table._tbl)
+        x.table_look(table._tbl, header_column=n == 1)
+        x.table_description(table._tbl, self._alt("fields"))
+        widths = [label_width, half - label_width] if n == 1 else [half] * n
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = width
         for row, field in zip(table.rows, title.fields, strict=True):
-            for i, (label_at, value_at) in enumerate(order):
-                column_rtl = direction(languages[i]) == "rtl"
-                label, value = row.cells[label_at], row.cells[value_at]
-                label.width, value.width = label_width, half - label_width
+            for cell, width in zip(row.cells, widths, strict=True):
+                cell.width = width
+            for i, lang in enumerate(languages):
+                rtl = direction(lang) == "rtl"
+                p = row.cells[0 if n == 1 else i].paragraphs[0]
                 self._paragraph(
-                    label.paragraphs[0],
-                    field.label[i],
-                    style="RKField",
-                    bold=True,
-                    color=NAVY,
-                    base_rtl=column_rtl,
+                    p, field.label[i], style="RKField", bold=True, color=NAVY, base_rtl=rtl
                 )
-                self._paragraph(
-                    value.paragraphs[0], field.value[i], style="RKField", base_rtl=column_rtl
-                )
+                if n == 1:
+                    value = row.cells[1].paragraphs[0]
+                    self._paragraph(value, field.value[i], style="RKField", base_rtl=rtl)
+                    continue
+                # Word and LibreOffice stop a tab at a hanging indent: the value starts there,
+                # and its next lines too.
+                indent = label_width // EMU_PER_TWIP
+                x.indent(p._p.get_or_add_pPr(), indent, indent)
+                self._run(p._p, "\t", rtl=rtl)
+                self._runs(p, field.value[i], rtl=rtl)
         spacer = self._add_p(self.word, "Normal")
         x.paragraph_direction(spacer._p.get_or_add_pPr(), self.rtl, explicit=True)
 
     def _block(self, block, i: int, container, align: str = "both") -> None:
         if isinstance(block, Heading):
-            self._paragraph(self._add_p(container, "Heading1"), block.texts[i])
+            # one level below the title; the model's levels beyond two end at Heading 3
+            style = f"Heading{min(block.level, 2) + 1}"
+            self._paragraph(self._add_p(container, style), block.texts[i])
         elif isinstance(block, Paragraph):
             self._paragraph(self._add_p(container, "Normal"), block.texts[i], align=align)
         elif isinstance(block, ItemList):
@@ -913,6 +1013,8 @@ class _Writer:
         table = self.word.add_table(rows=len(rows), cols=len(self.doc.languages))
         x.table_direction(table._tbl, self.rtl)
         x.table_borders(table._tbl, inside_v=True)
+        x.table_look(table._tbl)  # no header row: every row is a block in both languages
+        x.table_description(table._tbl, self._alt("pairs"))
         for row, block in zip(table.rows, rows, strict=True):
             if isinstance(block, Heading):
                 x.cant_split_row(row._tr)
@@ -1054,6 +1156,34 @@ class _Writer:
         x.underline(rpr)
         self.link_style = "Hyperlink"
         return self.link_style
+
+
+def _alt_word(lang: str, key: str) -> str:
+    return ALT_WORDS.get(lang, ALT_WORDS["en"])[key]
+
+
+def _in_sentence(lang: str, text: str) -> str:
+    """A label inside a sentence: Latin labels start with a capital the sentence does not want."""
+    return text if direction(lang) == "rtl" else text[:1].lower() + text[1:]
+
+
+def _qr_description(v, lang: str) -> str:
+    """What the verification code is and what it carries, in `lang`: the reference as the code
+    holds it, and the record's fingerprint (named, not spelt out: the digits are printed beside
+    it, and sixty-four of them read aloud help nobody)."""
+    from ..labels import label
+
+    words = {
+        "code": _alt_word(lang, "code"),
+        "fingerprint": _in_sentence(lang, label(lang, "fingerprint")),
+    }
+    reference = v.code_reference
+    if not reference:
+        return _alt_word(lang, "carries_hash").format(**words)
+    if len(reference) < len(v.reference) or len(reference) > ALT_REFERENCE_CHARS:
+        reference = reference[:ALT_REFERENCE_CHARS].rstrip() + "…"
+    words["reference"] = f"{_in_sentence(lang, label(lang, 'reference'))} {reference}"
+    return _alt_word(lang, "carries").format(**words)
 
 
 def _drop_empty_paragraphs(story) -> None:

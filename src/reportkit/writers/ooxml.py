@@ -142,7 +142,27 @@ def numbering(ppr, num_id: int, level: int = 0) -> None:
 
 
 def outline_level(ppr, level: int) -> None:
+    """`w:outlineLvl`: 0 for Heading 1, 1 for Heading 2…: what Word's navigation pane and
+    LibreOffice's PDF bookmarks list."""
     child(ppr, "outlineLvl", P_PR, val=str(level))
+
+
+def contextual_spacing(ppr) -> None:
+    """`w:contextualSpacing`: no space between two paragraphs of this style (a title in two
+    languages stays one block)."""
+    child(ppr, "contextualSpacing", P_PR)
+
+
+def rule_below(ppr, color_hex: str, sz: int = 8, space: int = 4) -> None:
+    """`w:pBdr` with a bottom edge only: a rule under the paragraph (the report's title)."""
+    borders = child(ppr, "pBdr", P_PR)
+    for edge in ("top", "left", "bottom", "right", "between", "bar"):
+        remove(borders, edge)
+    element = OxmlElement("w:bottom")
+    for name, value in (("val", "single"), ("sz", str(sz)), ("space", str(space))):
+        element.set(qn(f"w:{name}"), value)
+    element.set(qn("w:color"), color_hex)
+    borders.append(element)
 
 
 # --- runs -----------------------------------------------------------------------------------
@@ -296,6 +316,34 @@ def table_borders(
         borders.append(element)
 
 
+def table_description(tbl, description: str, caption: str | None = None) -> None:
+    """`w:tblDescription` (and `w:tblCaption`): the table's alternative text, Word's Table
+    Properties > Alt Text, which screen readers announce before reading the cells."""
+    if caption is not None:
+        child(tbl.tblPr, "tblCaption", TBL_PR, val=xml_text(caption))
+    child(tbl.tblPr, "tblDescription", TBL_PR, val=xml_text(description))
+
+
+def table_look(tbl, *, header_row: bool = False, header_column: bool = False) -> None:
+    """`w:tblLook`: which rows and columns hold headers (Table Design > Header Row, First
+    Column). python-docx's tables claim a header row; a table whose first row is content must
+    say it has none, or Word's accessibility checker and screen readers read that row as headers."""
+    flags = {
+        "firstRow": header_row,
+        "lastRow": False,
+        "firstColumn": header_column,
+        "lastColumn": False,
+        "noHBand": False,
+        "noVBand": True,
+    }
+    bits = {"firstRow": 0x20, "lastRow": 0x40, "firstColumn": 0x80, "lastColumn": 0x100}
+    bits.update(noHBand=0x200, noVBand=0x400)
+    mask = sum(bit for name, bit in bits.items() if flags[name])
+    look = child(tbl.tblPr, "tblLook", TBL_PR, val=f"{mask:04X}")
+    for name, on in flags.items():
+        look.set(qn(f"w:{name}"), "1" if on else "0")
+
+
 def cant_split_row(tr) -> None:
     tr_pr = tr.get_or_add_trPr()
     element = OxmlElement("w:cantSplit")
@@ -373,6 +421,55 @@ def watermark_run(text: str, font: str):
         f'<v:textpath style="font-family:&quot;{font}&quot;;font-size:1pt" string={quoteattr(xml_text(text))}/>'
         '<w10:wrap anchorx="margin" anchory="margin"/></v:shape></w:pict></w:r>'
     )
+
+
+# --- pictures ---------------------------------------------------------------------------------
+
+WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+PIC_NS = "http://schemas.openxmlformats.org/drawingml/2006/picture"
+_WPS_NS = "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
+_ADEC_NS = "http://schemas.microsoft.com/office/drawing/2017/decorative"
+_DECORATIVE_EXT = "{C183D7F6-B498-43B3-948B-1728B52AA6E4}"  # Office's id for the extension
+
+
+def alt_text(drawing, title: str, description: str) -> None:
+    """A picture's alternative text (Word's Alt Text pane): `descr` and `title` on the drawing's
+    `wp:docPr`, which Word, LibreOffice and screen readers read, and `descr` on the picture's own
+    `pic:cNvPr`, as Word writes it. `drawing` is a `wp:inline` or `wp:anchor`."""
+    doc_pr = drawing.find(f"{{{WP_NS}}}docPr")
+    doc_pr.set("title", xml_text(title))
+    doc_pr.set("descr", xml_text(description))
+    for c_nv_pr in drawing.iter(f"{{{PIC_NS}}}cNvPr"):
+        c_nv_pr.set("descr", xml_text(description))
+
+
+def has_alt_text(doc_pr) -> bool:
+    """True when a `wp:docPr` says what its drawing shows, or that it is decorative."""
+    if (doc_pr.get("descr") or "").strip():  # Word's checker reads the description, not the title
+        return True
+    return doc_pr.find(f".//{{{_ADEC_NS}}}decorative") is not None
+
+
+def holds_text(drawing) -> bool:
+    """True for a text box or a shape with text: its text is what it says, not a picture."""
+    return any(
+        next(drawing.iter(tag), None) is not None
+        for tag in (f"{{{_WPS_NS}}}txbx", qn("w:txbxContent"))
+    )
+
+
+def decorative(doc_pr) -> None:
+    """Mark a drawing decorative (Word's Alt Text > Mark as decorative, Office 2019 and later):
+    screen readers skip it and the accessibility checker asks nothing more of it. An extension in
+    `a:extLst`, which readers that do not know it ignore."""
+    from lxml import etree
+
+    ext_list = doc_pr.find(f"{{{_A_NS}}}extLst")
+    if ext_list is None:
+        ext_list = etree.SubElement(doc_pr, f"{{{_A_NS}}}extLst")
+    ext = etree.SubElement(ext_list, f"{{{_A_NS}}}ext", uri=_DECORATIVE_EXT)
+    mark = etree.SubElement(ext, f"{{{_ADEC_NS}}}decorative", nsmap={"adec": _ADEC_NS})
+    mark.set("val", "1")
 
 
 # --- reading a template's XML safely ----------------------------------------------------------
