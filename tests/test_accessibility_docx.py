@@ -348,3 +348,11 @@ def test_libreoffice_bookmarks_of_a_bilingual_handout(bilingual, soffice, tmp_pa
     assert names[:2] == [title["ar"], title["en"]]
     assert {"ملخص", "Summary", "وقائع الاجتماع", "Proceedings"} <= set(names)
     assert all(depth == (0 if name in title.values() else 1) for name, depth, _ in entries)
+
+
+def test_no_blank_paragraphs_in_a_row(example, bilingual):
+    """Word's checker reads two empty paragraphs in a row as spacing made of blank characters."""
+    for path in (example, bilingual):
+        blocks = [e for e in body(path) if e.tag in (qn("w:p"), qn("w:tbl"))]
+        empty = [e.tag == qn("w:p") and e.find("w:r", NS) is None for e in blocks]
+        assert not any(a and b for a, b in zip(empty, empty[1:], strict=False)), path.name
