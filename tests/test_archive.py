@@ -1,6 +1,8 @@
-"""Archival PDFs: PDF/A-3b structure, the record attached and read back, the verification code,
-PAdES signing, and Hijri dates. Every PDF here is rendered by the real WeasyPrint writer path and
-read back with qpdf, poppler, pikepdf (and its PDF/A-3b validator), pyHanko and zbar."""
+"""Archival PDFs: PDF/A-3 structure (3a, tagged, by default; 3b untagged), the record attached and
+read back, the verification code, PAdES signing, and Hijri dates. Every PDF here is rendered by the
+real WeasyPrint writer path and read back with qpdf, poppler, pikepdf (and its PDF/A-3b validator,
+which checks a level-A file as the level-B file it also is: support.readers.pdfa_report), pyHanko
+and zbar."""
 
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from reportkit.archive import (
     sign_pdf,
     write_record_yaml,
 )
-from reportkit.document import build_document
+from reportkit.document import build_document, with_options
 from reportkit.errors import RecordError, UsageError
 from reportkit.hijri import (
     HIJRI_MONTHS_AR,
@@ -39,7 +41,6 @@ from reportkit.hijri import (
 )
 from reportkit.record import load_record
 from reportkit.record.model import Record
-from reportkit.resources import templates_dir
 from reportkit.verification import (
     parse_verification_payload,
     verification_payload,
@@ -47,8 +48,8 @@ from reportkit.verification import (
     verification_qr_svg,
 )
 from reportkit.writers.html import render_html
-from reportkit.writers.weasy import _own_files_fetcher
-from support.readers import pdffonts
+from reportkit.writers.weasy import _own_files_fetcher, html_to_pdf, write_options
+from support.readers import pdfa_report, pdffonts
 
 CREATED = dt.datetime(2024, 7, 13, 9, 30, tzinfo=dt.UTC)
 XMP_NS = {
@@ -58,17 +59,17 @@ XMP_NS = {
     "xmp": "http://ns.adobe.com/xap/1.0/",
     "pdf": "http://ns.adobe.com/pdf/1.3/",
     "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
+    "pdfuaid": "http://www.aiim.org/pdfua/ns/id/",
 }
 
 
 def render(document, *, pdfa: bool = True, html: str | None = None) -> bytes:
-    """The lead's WeasyPrint call, with the archival options when `pdfa`."""
-    page = weasyprint.HTML(
-        string=html if html is not None else render_html(document),
-        base_url=templates_dir().as_uri() + "/",
-        url_fetcher=_own_files_fetcher(),
+    """The writer's rendering (WeasyPrint, then the text layer and structure fixes), with the
+    archival options when `pdfa`."""
+    return html_to_pdf(
+        html if html is not None else render_html(document),
+        pdfa_write_options(document) if pdfa else write_options(document),
     )
-    return page.write_pdf(**(pdfa_write_options(document) if pdfa else {}))
 
 
 @pytest.fixture(scope="module")
@@ -135,12 +136,6 @@ def x_default(tree, name: str) -> str | None:
     return None
 
 
-def pdfa_report(path):
-    import pikepdf.pdfa
-
-    return pikepdf.pdfa.validate_written(str(path), "3b")
-
-
 def all_objects(pdf: pikepdf.Pdf):
     for obj in pdf.objects:
         if isinstance(obj, pikepdf.Stream):
@@ -149,13 +144,15 @@ def all_objects(pdf: pikepdf.Pdf):
             yield obj
 
 
-# --- PDF/A-3b structure --------------------------------------------------------------------------
+# --- PDF/A-3 structure ---------------------------------------------------------------------------
 
 
 def test_options_are_weasyprint_options(document):
     options = pdfa_write_options(document)
     assert set(options) <= set(weasyprint.DEFAULT_OPTIONS)
-    assert options["pdf_variant"] == "pdf/a-3b"
+    assert options["pdf_variant"] == "pdf/a-3a"  # tagged unless --no-tags
+    untagged = pdfa_write_options(with_options(document, tags=False))
+    assert untagged["pdf_variant"] == "pdf/a-3b"
 
 
 def test_qpdf_finds_no_structural_error(pdfa_path):
@@ -169,13 +166,16 @@ def test_pikepdf_pdfa_validator_approves_the_file(pdfa_path):
     assert report.passed, report.summary()
 
 
-def test_xmp_identifies_pdfa_3b_and_describes_the_report(pdfa_path, document, record):
+def test_xmp_identifies_pdfa_3a_and_pdfua_1_and_describes_the_report(pdfa_path, document, record):
     with pikepdf.open(pdfa_path) as pdf:
         assert pdf.pdf_version == "1.7"
-        assert pdf.open_metadata(set_pikepdf_as_editor=False).pdfa_status == "3B"
+        assert pdf.open_metadata(set_pikepdf_as_editor=False).pdfa_status == "3A"
         tree = xmp_tree(pdf)
     assert xmp_values(tree, "pdfaid:part") == ["3"]
-    assert xmp_values(tree, "pdfaid:conformance") == ["B"]
+    assert xmp_values(tree, "pdfaid:conformance") == ["A"]
+    assert xmp_values(tree, "pdfuaid:part") == ["1"]
+    # ISO 19005 predefines no PDF/UA schema: the PDF/A file describes the one it uses.
+    assert "<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>" in etree_text(tree)
     c = record.conference
     assert x_default(tree, "dc:title") == c.title["ar"]
     assert xmp_values(tree, "dc:creator") == [c.organizer]
@@ -647,7 +647,7 @@ def test_signing_keeps_the_original_bytes_and_the_record(signed_path, pdfa_path,
 
 def test_signing_keeps_pdfa_identification_and_metadata_consistent(signed_path):
     with pikepdf.open(signed_path) as pdf:
-        assert pdf.open_metadata(set_pikepdf_as_editor=False).pdfa_status == "3B"
+        assert pdf.open_metadata(set_pikepdf_as_editor=False).pdfa_status == "3A"
         check_info_matches_xmp(pdf)
         tree = xmp_tree(pdf)
         assert xmp_values(tree, "dc:identifier") == ["م ق ش/47/2023"]

@@ -33,8 +33,11 @@ from .record.load import MAX_BYTES
 RECORD_NAME = "record.json"
 RECORD_MIME = "application/json"
 RECORD_DESCRIPTION = "The conference record this report was made from (reportkit record, JSON)"
-PDFA_VARIANT = "pdf/a-3b"
+PDFA_VARIANT = "pdf/a-3b"  # untagged (--no-tags)
+PDFA_TAGGED_VARIANT = "pdf/a-3a"  # tagged: level A, the default
+PDFUA_PART = 1
 
+_NS_PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
 _NS = {
     "x": "adobe:ns:meta/",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -43,7 +46,31 @@ _NS = {
     "xmpMM": "http://ns.adobe.com/xap/1.0/mm/",
     "pdf": "http://ns.adobe.com/pdf/1.3/",
     "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
+    "pdfuaid": _NS_PDFUAID,
+    "pdfaExtension": "http://www.aiim.org/pdfa/ns/extension/",
+    "pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#",
+    "pdfaProperty": "http://www.aiim.org/pdfa/ns/property#",
 }
+# ISO 19005 predefines no PDF/UA schema: a PDF/A file that claims PDF/UA describes it, in the
+# form ISO 14289-1 gives (a plain PDF needs no description).
+_PDFUA_EXTENSION = (
+    "<pdfaExtension:schemas><rdf:Bag>"
+    '<rdf:li rdf:parseType="Resource">'
+    "<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>"
+    f"<pdfaSchema:namespaceURI>{_NS_PDFUAID}</pdfaSchema:namespaceURI>"
+    "<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>"
+    "<pdfaSchema:property><rdf:Seq>"
+    '<rdf:li rdf:parseType="Resource">'
+    "<pdfaProperty:name>part</pdfaProperty:name>"
+    "<pdfaProperty:valueType>Integer</pdfaProperty:valueType>"
+    "<pdfaProperty:category>internal</pdfaProperty:category>"
+    "<pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed"
+    "</pdfaProperty:description>"
+    "</rdf:li>"
+    "</rdf:Seq></pdfaSchema:property>"
+    "</rdf:li>"
+    "</rdf:Bag></pdfaExtension:schemas>"
+)
 
 
 class ArchiveError(UsageError):
@@ -62,14 +89,16 @@ class NoRecord(ArchiveError):
 
 
 def pdfa_write_options(document: Document) -> dict[str, Any]:
-    """Keyword arguments for WeasyPrint's `HTML.write_pdf` that make a PDF/A-3b file.
+    """Keyword arguments for WeasyPrint's `HTML.write_pdf` that make a PDF/A-3 file: level A
+    (tagged) unless `document.options["tags"]` is false, then level B.
 
     WeasyPrint then writes the PDF/A identification, the sRGB output intent (/GTS_PDFA1 with its
     ICC profile), PDF 1.7 and the trailer /ID, and embeds every font (subset: PDF/A needs every
     glyph used, not whole fonts). The record attachment and the full metadata are added after
     rendering by `finish_archival`, the same way for PDF/A and plain PDFs.
     """
-    return {"pdf_variant": PDFA_VARIANT, "pdf_identifier": True, "uncompressed_pdf": False}
+    variant = PDFA_TAGGED_VARIANT if document.options.get("tags", True) else PDFA_VARIANT
+    return {"pdf_variant": variant, "pdf_identifier": True, "uncompressed_pdf": False}
 
 
 def sha256_of(document: Document) -> str:
@@ -123,10 +152,12 @@ def archival_metadata(
     created: dt.datetime,
     producer: str,
     pdfa: tuple[int, str] | None,
+    pdfua: int | None = None,
 ) -> tuple[bytes, dict[str, str]]:
     """The XMP packet and the matching document information entries (same values, both sides).
 
-    `pdfa` is the (part, conformance) the file claims, e.g. (3, "B"), or None for a plain PDF.
+    `pdfa` is the (part, conformance) the file claims, e.g. (3, "B"), or None for a plain PDF;
+    `pdfua` the PDF/UA part it claims (1 for a tagged reportkit PDF), or None.
     """
     meta = document.meta
     start, end = _conference_dates(document)
@@ -152,6 +183,10 @@ def archival_metadata(
     props: list[str] = []
     if pdfa:
         props += [text("pdfaid:part", str(pdfa[0])), text("pdfaid:conformance", pdfa[1])]
+    if pdfua:
+        props.append(text("pdfuaid:part", str(pdfua)))
+        if pdfa:
+            props.append(_PDFUA_EXTENSION)
     props.append(text("dc:format", "application/pdf"))
     props.append(alt("dc:title", meta.title, tuple((s.lang, s.text) for s in document.title.title)))
     if meta.author:
@@ -180,6 +215,10 @@ def archival_metadata(
         text("xmpMM:InstanceID", f"uuid:{instance_id}"),
     ]
     used = {"dc", "xmp", "xmpMM", "pdf"} | ({"pdfaid"} if pdfa else set())
+    if pdfua:
+        used.add("pdfuaid")
+        if pdfa:
+            used |= {"pdfaExtension", "pdfaSchema", "pdfaProperty"}
     xmlns = " ".join(f'xmlns:{p}="{_NS[p]}"' for p in _NS if p in used)
     packet = (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
@@ -215,6 +254,22 @@ def _pdfa_claim(pdf) -> tuple[int, str] | None:
         return None
     match = re.fullmatch(r"(\d)([A-Za-z]?)", status or "")
     return (int(match.group(1)), match.group(2).upper() or "B") if match else None
+
+
+def _pdfua_claim(pdf) -> int | None:
+    """The PDF/UA part the file claims: what its XMP says (WeasyPrint's pdf/ua-1 variant, or a
+    file finished before), else 1 for a tagged file (PDF/A-3a, whose XMP says nothing of UA:
+    reportkit's tagged files are made for PDF/UA-1), else None."""
+    from .writers.pdftags import is_tagged
+
+    if not is_tagged(pdf):
+        return None
+    try:
+        metadata = pdf.Root.Metadata.read_bytes().decode("utf-8", "replace")
+    except (AttributeError, KeyError, ValueError):
+        metadata = ""
+    found = re.search(r"pdfuaid:part(?:>|=\")\s*(\d+)", metadata)
+    return int(found.group(1)) if found else PDFUA_PART
 
 
 _RESOURCE_KINDS = ("/Pattern", "/Shading", "/XObject", "/ExtGState", "/Properties", "/ColorSpace")
@@ -318,7 +373,11 @@ def finish_archival(
         _drop_empty_resources(pdf)
         if document.source:
             _attach_record(pdf, document, when)
-        xmp, info = archival_metadata(document, when, producer, claim)
+        ua = _pdfua_claim(pdf)
+        if ua is not None:  # PDF/UA: the viewer shows the title, not the file name
+            pdf.Root.ViewerPreferences = pdf.Root.get("/ViewerPreferences", pikepdf.Dictionary())
+            pdf.Root.ViewerPreferences.DisplayDocTitle = True
+        xmp, info = archival_metadata(document, when, producer, claim, ua)
         pdf.Root.Metadata = pdf.make_stream(
             xmp, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML
         )

@@ -424,3 +424,131 @@ def drawn_glyph_ids(path) -> dict[str, tuple[set[int], int]]:
         for page in pdf.pages:
             walk(page.obj, page.obj.get("/Resources", {}))
     return {name: (ids, sizes[name]) for name, ids in drawn.items()}
+
+
+# pikepdf's PDF/A validator knows levels 1b, 2b and 3b only, and checks no extension schema (it
+# refuses any on sight). A tagged reportkit PDF/A-3a declares conformance "A" and PDF/UA-1
+# (pdfuaid:part, described by the extension schema ISO 19005 asks for): exactly these findings,
+# which are about the validator's scope, not the file.
+PDFA_LEVEL_A_FINDINGS = (
+    "XMP namespace pdfaExtension=http://www.aiim.org/pdfa/ns/extension/ is not permitted",
+    "XMP namespace pdfaSchema=http://www.aiim.org/pdfa/ns/schema# is not permitted",
+    "XMP namespace pdfaProperty=http://www.aiim.org/pdfa/ns/property# is not permitted",
+    "XMP property pdfuaid:part is not permitted",
+    "XMP property pdfaExtension:schemas is not permitted",
+    "pdfaid:conformance is 'A', expected 'B'",
+)
+_LEVEL_A_XMP = (
+    (r"<pdfaid:conformance>A</pdfaid:conformance>", "<pdfaid:conformance>B</pdfaid:conformance>"),
+    (r"<pdfuaid:part>\d+</pdfuaid:part>\n?", ""),
+    (r"<pdfaExtension:schemas>.*?</pdfaExtension:schemas>\n?", ""),
+    (r' xmlns:(?:pdfuaid|pdfaExtension|pdfaSchema|pdfaProperty)="[^"]*"', ""),
+)
+
+
+def pdfa_report(path, flavour: str = "3b"):
+    """pikepdf's PDF/A validation of a reportkit PDF/A file, level A included.
+
+    A level-B file is validated as it is. A level-A file (level B plus tagging, which the
+    accessibility tests check) must draw from the validator exactly PDFA_LEVEL_A_FINDINGS, and
+    is then validated again with its XMP identification as level B, without the UA claim: the
+    report of that second run is returned, so `report.passed` says whether everything else
+    pikepdf checks is right."""
+    import io
+
+    import pikepdf
+    import pikepdf.pdfa
+
+    report = pikepdf.pdfa.validate_written(str(path), flavour)
+    with pikepdf.open(path) as pdf:
+        xmp = pdf.Root.Metadata.read_bytes().decode("utf-8")
+        if "<pdfaid:conformance>A</pdfaid:conformance>" not in xmp:
+            return report
+        unexplained = [f for f in report.violations if f.message not in PDFA_LEVEL_A_FINDINGS]
+        assert not unexplained, unexplained
+        for pattern, replacement in _LEVEL_A_XMP:
+            xmp = re.sub(pattern, replacement, xmp, flags=re.S)
+        pdf.Root.Metadata.write(xmp.encode("utf-8"))
+        level_b = io.BytesIO()
+        pdf.save(level_b, preserve_pdfa=True)
+    level_b.seek(0)
+    return pikepdf.pdfa.validate_written(level_b, flavour)
+
+
+def struct_elements(path) -> list[dict]:
+    """Every element of a tagged PDF's structure tree, in reading order: its role, depth, own
+    /Lang and the language it inherits or has (the catalog's at the top), /Alt, attributes
+    (/A), and `text`: what poppler (`pdfinfo -struct-text`) reads from the content it marks
+    directly, in the order glyphs are drawn (Arabic comes out reversed)."""
+    import pikepdf
+
+    out: list[dict] = []
+    with pikepdf.open(path) as pdf:
+
+        def walk(node, depth: int, lang: str) -> None:
+            own = str(node.Lang) if "/Lang" in node else None
+            attributes = node.get("/A")
+            out.append(
+                {
+                    "role": str(node.S)[1:],
+                    "depth": depth,
+                    "own_lang": own,
+                    "lang": own or lang,
+                    "alt": str(node.Alt) if "/Alt" in node else None,
+                    "attributes": dict(attributes.items())
+                    if isinstance(attributes, pikepdf.Dictionary)
+                    else {},
+                    "text": "",
+                }
+            )
+            kids = node.get("/K")
+            for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+                if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                    walk(kid, depth + 1, own or lang)
+
+        for top in pdf.Root.StructTreeRoot.K:
+            walk(top, 0, str(pdf.Root.get("/Lang", "")))
+    # pdfinfo prints the same tree in the same order: its element lines, then quoted content.
+    lines = subprocess.run(
+        ["pdfinfo", "-struct-text", str(path)], check=True, capture_output=True, text=True
+    ).stdout.splitlines()
+    index = 0
+    for line in lines:
+        body = line.strip()
+        if body.startswith('"'):
+            out[index - 1]["text"] += body[1:-1]
+        elif re.match(r"[A-Z][A-Za-z0-9]*(?: |:|$)", body) and not body.startswith("Object "):
+            role = re.match(r"[A-Za-z0-9]+", body).group()
+            assert out[index]["role"] == role, (index, out[index], line)
+            index += 1
+    return out
+
+
+def marked_content(path) -> list[list[tuple[str, int | None, tuple]]]:
+    """For each page, every marked-content sequence its content stream opens: (tag, MCID or
+    None, the (tag, MCID) of the sequences it is nested in, outermost first); and, as a last
+    entry per page ("text", None, enclosing), every text-showing operator. An EMC without its
+    BDC, or a sequence left open at the page's end, raises."""
+    import pikepdf
+
+    pages = []
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            found: list = []
+            stack: list[tuple[str, int | None]] = []
+            for operands, operator in pikepdf.parse_content_stream(page):
+                op = str(operator)
+                if op in ("BDC", "BMC"):
+                    props = operands[1] if op == "BDC" and len(operands) > 1 else None
+                    mcid = props.get("/MCID") if isinstance(props, pikepdf.Dictionary) else None
+                    entry = (str(operands[0])[1:], None if mcid is None else int(mcid))
+                    found.append((*entry, tuple(stack)))
+                    stack.append(entry)
+                elif op == "EMC":
+                    assert stack, "EMC without BDC"
+                    stack.pop()
+                elif op in ("Tj", "TJ", "'", '"'):
+                    found.append(("text", None, tuple(stack)))
+            assert not stack, "marked content left open at the end of a page"
+            pages.append(found)
+    return pages

@@ -296,13 +296,36 @@ def render_html(
     )
 
 
+# What the verification code is, for whoever cannot see it: the PDF's Figure /Alt (WeasyPrint
+# takes an SVG's <title>) and the HTML's accessible name, in every language of the document.
+QR_ALT = {
+    "ar": "رمز QR للتحقق من الوثيقة، يحمل مرجعها وبصمة السجل (SHA-256) المطبوعين بجانبه",
+    "en": "Document verification QR code, holding the reference and the record fingerprint "
+    "(SHA-256) printed beside it",
+    "fr": "Code QR de vérification du document, contenant la référence et l'empreinte de "
+    "l'enregistrement (SHA-256) imprimées à côté",
+}
+
+
+def qr_alt(document: Document) -> str:
+    """The verification code's text alternative: one sentence per language, " / " between."""
+    return " / ".join(QR_ALT.get(lang, QR_ALT["en"]) for lang in document.languages)
+
+
 def qr_svg(document: Document) -> str:
-    """The verification block's QR code as inline SVG (vector: sharp in print)."""
+    """The verification block's QR code as inline SVG (vector: sharp in print), named by
+    `qr_alt` in its <title> and aria-label."""
     if document.verification is None:
         return ""
+    from xml.sax.saxutils import escape, quoteattr
+
     from ..verification import verification_qr_svg
 
-    return verification_qr_svg(document.verification.reference, document.verification.sha256)
+    svg = verification_qr_svg(document.verification.reference, document.verification.sha256)
+    alt = qr_alt(document)
+    svg = re.sub(r' aria-label="[^"]*"', lambda _m: f" aria-label={quoteattr(alt)}", svg, count=1)
+    end = svg.index(">") + 1  # the opening tag's end: its attributes escape ">"
+    return f"{svg[:end]}<title>{escape(alt)}</title>{svg[end:]}"
 
 
 def _font_data_uri(match: re.Match[str]) -> str:

@@ -44,27 +44,58 @@ def _own_files_fetcher():
     return OwnFilesFetcher(allowed_protocols=("file",))
 
 
+def tagged(document: Document) -> bool:
+    """Whether the PDF is tagged (the default): `--no-tags` asks for the untagged file."""
+    return bool(document.options.get("tags", True))
+
+
 def write_options(document: Document) -> dict:
-    """WeasyPrint's `write_pdf` options for this document (plain data: they cross to a worker)."""
+    """WeasyPrint's `write_pdf` options for this document (plain data: they cross to a worker).
+
+    Tagged, the file is PDF/UA-1 (WeasyPrint writes the structure tree, /MarkInfo and
+    /DisplayDocTitle); with `--pdfa`, PDF/A-3a, which is tagged too (`archive` keeps the UA
+    claim). `--no-tags` gives the untagged file: plain, or PDF/A-3b.
+    """
     if document.options.get("pdfa"):
         from ..archive import pdfa_write_options
 
         return pdfa_write_options(document)
-    return {}
+    return {"pdf_variant": "pdf/ua-1"} if tagged(document) else {}
+
+
+def _writes_tags(options: dict) -> bool:
+    from weasyprint.pdf import VARIANTS
+
+    variant = options.get("pdf_variant")
+    implied = VARIANTS[variant][1].get("pdf_tags") if variant else None
+    return bool(implied if implied is not None else options.get("pdf_tags"))
 
 
 def html_to_pdf(html: str, options: dict) -> bytes:
     """The one place WeasyPrint renders: reportkit's HTML, fetching only reportkit's files.
-    Its text layer is then corrected (`pdftext`), so that every word printed is found again."""
+    Its text layer is then corrected (`pdftext`), so that every word printed is found again,
+    and a tagged file's structure made one a screen reader can use (`pdftags`)."""
+    import contextlib
+
+    import pikepdf
     import weasyprint
 
-    from .pdftext import fix_pdf
+    from .pdftags import fix_structure, tagging
+    from .pdftext import fix_text_layer
 
+    tags = _writes_tags(options)
     out = io.BytesIO()
-    weasyprint.HTML(
-        string=html, base_url=templates_dir().as_uri() + "/", url_fetcher=_own_files_fetcher()
-    ).write_pdf(out, **options)
-    return fix_pdf(out.getvalue())
+    with tagging() if tags else contextlib.nullcontext():
+        weasyprint.HTML(
+            string=html, base_url=templates_dir().as_uri() + "/", url_fetcher=_own_files_fetcher()
+        ).write_pdf(out, **options)
+    fixed = io.BytesIO()
+    with pikepdf.open(io.BytesIO(out.getvalue())) as pdf:
+        fix_text_layer(pdf)
+        if tags:
+            fix_structure(pdf)
+        pdf.save(fixed, preserve_pdfa=True, deterministic_id=True)
+    return fixed.getvalue()
 
 
 def render(document: Document) -> bytes:
