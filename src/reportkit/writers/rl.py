@@ -10,6 +10,14 @@ as two columns, first language on the start side, aligned block by block, rows s
 pages, English and French set ragged in their half-width column. Classification marking (a red band at the top) and draft watermark (diagonal, light grey,
 behind the text) on every page; the verification block (QR code, reference, SHA-256) at the end.
 
+With a letterhead, page one starts higher (it has no running header): the right lines (the
+Arabic side) and the left lines, each centred in its block, the emblem centred between them
+about 25 mm high (drawn from the model's bytes: PNG and JPEG as images, SVG through svglib), a
+thin rule, the reference on the start side under it, then the basmala centred above the title
+block. The signature (title, room for the hand signature and seal, name) ends the report on the
+left, before the verification block; the office's footer lines stand under "page X of Y" on every
+page, the bottom margin growing if they would come too near the edge.
+
 All text goes through `rltext.TextEngine` (bidi, HarfBuzz shaping, fonts embedded as subsets with
 a ToUnicode map of the original letters, symbol and emoji fallbacks), as `marked()` gives it: the
 model's foreign runs as isolates, its URLs and e-mail addresses as link annotations. "Page X of Y" needs the page count: the canvas holds
@@ -22,7 +30,9 @@ Importing this module never imports WeasyPrint.
 from __future__ import annotations
 
 import io
+import logging
 import math
+from contextvars import ContextVar
 from functools import cache
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -30,16 +40,19 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus.doctemplate import BaseDocTemplate, PageTemplate
 from reportlab.platypus.flowables import Flowable
 from reportlab.platypus.frames import Frame
 
 from ..conventions import digits
-from ..document import Document, Heading, ItemList, ListItem, Paragraph, Span
+from ..document import Document, Heading, ItemList, LetterheadBlock, ListItem, Paragraph, Span
+from ..errors import UsageError
 from ..inline import LRI, PDI, RLI
 from ..labels import label
 from ..languages import direction
+from ..record.letterhead import Logo
 from ..resources import ARABIC_FAMILY, FALLBACK_FAMILIES, LATIN_FAMILY, font_path
 from .html import OUTLINE_CHARS, REFERENCE_CHARS, RUNNING_CHARS, short_text
 from .rltext import BidiParagraph, Fonts, Laid, TextEngine
@@ -63,6 +76,22 @@ WATERMARK = HexColor("#dedede")  # light grey, drawn behind the text (opaque: no
 
 BODY_SIZE = 12
 INF = math.inf
+
+# With a letterhead, page one has no running header: its text starts this far from the top edge
+# (below the marking band), so the letterhead, basmala and title block all fit on it.
+LETTERHEAD_TOP = 14 * mm
+LOGO_H = 25 * mm  # an emblem's height on official stationery: 22-28 mm
+LOGO_COLUMN = 0.26 * CONTENT_W  # the emblem's column between the right and left blocks
+FOOTER_CLEAR = 8 * mm  # the letterhead's footer lines stay this far above the paper's edge
+
+# The height of the shortest text frame of the report being built (a letterhead's footer can
+# raise the bottom margin): a flowable no taller than it is kept whole, a taller one splits.
+_ROOM: ContextVar[float] = ContextVar("room", default=CONTENT_H)
+
+
+def _room() -> float:
+    return _ROOM.get()
+
 
 # Bidi isolates: a span of one direction inside a line of the other (as the HTML's dir spans).
 _ISOLATE = {"rtl": (RLI, PDI), "ltr": (LRI, PDI)}
@@ -200,7 +229,7 @@ class HeadingFlowable(Flowable):
 
     def split(self, availWidth, availHeight):  # noqa: N803
         self.wrap(availWidth, availHeight)
-        if self.height <= CONTENT_H - 1:
+        if self.height <= _room() - 1:
             return []  # a heading that fits on a page moves whole
         laid = self._laid
         fit = min(int((availHeight + 1e-6) // laid.leading), len(laid.lines) - 1)
@@ -316,7 +345,7 @@ class ItemFlowable(Flowable):
 
     def split(self, availWidth, availHeight):  # noqa: N803
         laid = self._layout(availWidth)
-        if laid.height <= CONTENT_H - 1:  # fits on a page of its own: keep it whole
+        if laid.height <= _room() - 1:  # fits on a page of its own: keep it whole
             return []
         fit = int((availHeight + 1e-6) // laid.leading)
         fit = min(fit, len(laid.lines) - 2)  # orphans and widows: 2, as CSS
@@ -720,7 +749,7 @@ class FieldTables(Flowable):
                 # a row that fits on a page moves whole; a taller one splits by lines
                 fit = int((availHeight - y - 1 * mm + 1e-6) // val_l.leading)
                 label_fits = lab_l is None or lab_l.height <= fit * val_l.leading
-                if h > CONTENT_H - 1 and 1 <= fit < len(val_l.lines) and label_fits:
+                if h > _room() - 1 and 1 <= fit < len(val_l.lines) and label_fits:
                     first, rest = val_l.split(fit)
                     head.append((lab_l, first))
                     tail = [(None, rest)] + rows[k + 1 :]
@@ -911,7 +940,7 @@ class VerificationBlock(Flowable):
 
     def split(self, availWidth, availHeight):  # noqa: N803
         self.wrap(availWidth, availHeight)
-        if self.height <= CONTENT_H - 1:
+        if self.height <= _room() - 1:
             return []  # break-inside: avoid
         room = availHeight - 2 * (self.line + self.pad)
         if self.with_qr and room < self.qr_size:
@@ -1015,6 +1044,216 @@ def _draw_qr(canv, drawing: Drawing, x: float, y: float) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# The letterhead: emblem, right and left blocks, basmala, signature
+# ---------------------------------------------------------------------------------------------
+
+
+class _Emblem:
+    """The letterhead's logo, drawn from the model's bytes (a writer reads nothing else): PNG and
+    JPEG as an image XObject, SVG as vector paths through svglib."""
+
+    def __init__(self, logo: Logo):
+        self.logo = logo
+        self._image: ImageReader | None = None
+        self._drawing: Drawing | None = None
+        if logo.mime == "image/svg+xml":
+            self._drawing = _svg_drawing(logo.data)
+        else:
+            self._image = ImageReader(io.BytesIO(logo.data))
+
+    def size(self, max_w: float, max_h: float) -> tuple[float, float]:
+        """The largest size within max_w × max_h that keeps the emblem's proportions."""
+        w, h = self.logo.width, self.logo.height
+        if self._drawing is not None:
+            w, h = self._drawing.width, self._drawing.height
+        scale = min(max_w / w, max_h / h)
+        return w * scale, h * scale
+
+    def draw(self, canv, x: float, y: float, w: float, h: float) -> None:
+        if self._image is not None:
+            # mask="auto": a PNG's transparency stays transparent on the paper
+            canv.drawImage(self._image, x, y, w, h, mask="auto")
+            return
+        drawing = self._drawing
+        canv.saveState()
+        canv.translate(x, y)
+        canv.scale(w / drawing.width, h / drawing.height)
+        _shapes_renderer().draw(drawing, canv, 0, 0)
+        canv.restoreState()
+
+
+def _svg_drawing(data: bytes) -> Drawing:
+    """An SVG emblem as a ReportLab Drawing, or a one-line UsageError saying why not."""
+    from lxml import etree
+
+    advice = "give the letterhead's logo as a PNG"
+    try:
+        from svglib.svglib import svg2rlg
+    except ImportError:
+        raise UsageError(
+            "letterhead logo: the ReportLab engine draws an SVG logo with svglib, which is not "
+            f"installed (pip install svglib); or {advice}"
+        ) from None
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
+        raise UsageError(f"letterhead logo: the SVG is not readable; {advice}") from None
+    if any(isinstance(e.tag, str) and etree.QName(e).localname == "text" for e in root.iter()):
+        # svglib sets SVG text in a standard PDF font, which is never embedded
+        raise UsageError(
+            "letterhead logo: the SVG holds text, which the ReportLab engine cannot draw in an "
+            f"embedded font; convert its text to paths, or {advice}"
+        )
+    # svglib logs what it skips; the command's output stays its one line per problem
+    quiet = logging.getLogger("svglib")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL + 1)
+    try:
+        drawing = svg2rlg(io.BytesIO(data))  # bytes, not a path: nothing outside is resolved
+    except Exception as err:  # svglib raises many kinds for SVG it cannot convert
+        raise UsageError(
+            f"letterhead logo: the SVG cannot be drawn ({type(err).__name__}); {advice}"
+        ) from None
+    finally:
+        quiet.setLevel(level)
+    if drawing is None or not (drawing.width > 0 and drawing.height > 0):
+        raise UsageError(f"letterhead logo: the SVG cannot be drawn; {advice}")
+    return drawing
+
+
+@cache
+def _shapes_renderer():
+    """ReportLab's PDF renderer for Drawings, without its font state: it would select a standard
+    font (never embedded) into the page's resources, and an emblem drawn here has no text."""
+    from reportlab.graphics.renderPDF import _PDFRenderer
+
+    class _ShapesRenderer(_PDFRenderer):
+        def applyStateChanges(self, delta, newState):  # noqa: N802, N803 (ReportLab's names)
+            delta = {k: v for k, v in delta.items() if k not in ("fontName", "fontSize")}
+            super().applyStateChanges(delta, newState)
+
+    return _ShapesRenderer()
+
+
+def _centred_lines(
+    spans: tuple[Span, ...], width: float, sizes: tuple[float, float], *, bold: bool = True
+) -> list[Laid]:
+    """Each line of a letterhead block laid out centred in the block's width (the first line in
+    the first size, the others in the second), as official letterheads set them."""
+    out = []
+    for k, span in enumerate(spans):
+        size = sizes[0] if k == 0 else sizes[1]
+        text, links = marked(span, machine=False)
+        out.append(
+            _engine().layout(
+                text,
+                size=size,
+                width=width,
+                base_dir=span.dir,
+                bold=bold,
+                align="center",
+                leading=round(size * 1.45, 3),
+                links=links,
+            )
+        )
+    return out
+
+
+def _draw_lines(canv, lines: list[Laid], x: float, y_top: float) -> None:
+    for laid in lines:
+        laid.draw(canv, x, y_top)
+        y_top -= laid.height
+
+
+class LetterheadBand(Flowable):
+    """The top of page one: the right block (the Arabic side) at the right margin, the left block
+    at the left one, each line centred within its block, and the emblem centred between them,
+    about 25 mm high; the blocks are centred on the band's height. A thin rule closes it."""
+
+    gap = 4 * mm
+    rule_gap = 2.5 * mm
+
+    def __init__(self, letterhead: LetterheadBlock):
+        super().__init__()
+        self.lh = letterhead
+        self.emblem = _Emblem(letterhead.logo) if letterhead.logo is not None else None
+        self.spaceAfter = 3 * mm
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803
+        middle = LOGO_COLUMN if self.emblem is not None else 0.0
+        self.side = (availWidth - middle - 2 * self.gap) / 2
+        self.logo_size = (0.0, 0.0)
+        if self.emblem is not None:
+            self.logo_size = self.emblem.size(LOGO_COLUMN, LOGO_H)
+        self.right = _centred_lines(self.lh.right, self.side, (13, 12))
+        self.left = _centred_lines(self.lh.left, self.side, (11, 10.5))
+        self.band = max(
+            self.logo_size[1],
+            sum(laid.height for laid in self.right),
+            sum(laid.height for laid in self.left),
+        )
+        self.width, self.height = availWidth, self.band + self.rule_gap + 0.5
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):  # noqa: N803
+        return []
+
+    def draw(self):
+        canv = self.canv
+        top = self.height
+        canv.saveState()
+        canv.setFillColor(INK)
+        for lines, x in ((self.right, self.width - self.side), (self.left, 0.0)):
+            h = sum(laid.height for laid in lines)
+            _draw_lines(canv, lines, x, top - (self.band - h) / 2)
+        if self.emblem is not None:
+            w, h = self.logo_size
+            self.emblem.draw(canv, (self.width - w) / 2, top - (self.band + h) / 2, w, h)
+        canv.setStrokeColor(NAVY)
+        canv.setLineWidth(0.5)
+        canv.line(0, 0.25, self.width, 0.25)
+        canv.restoreState()
+
+
+class SignatureBlock(Flowable):
+    """The signatory at the end of the report, on the left of the page as Arab official letters
+    sign: the title, room for the hand signature and the seal, then the name, each line centred
+    in the block. It never splits."""
+
+    room = 16 * mm  # for the hand signature and the seal
+
+    def __init__(self, spans: tuple[Span, ...]):
+        super().__init__()
+        # the model gives the name, then the title when there is one
+        self.name, self.title = spans[0], spans[1] if len(spans) > 1 else None
+        self.spaceBefore = 12 * mm
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803
+        self.block = 0.42 * availWidth
+        self.title_lines = _centred_lines((self.title,), self.block, (12, 12)) if self.title else []
+        self.name_lines = _centred_lines((self.name,), self.block, (12, 12))
+        self.width = availWidth
+        self.height = (
+            sum(laid.height for laid in self.title_lines)
+            + self.room
+            + sum(laid.height for laid in self.name_lines)
+        )
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):  # noqa: N803
+        return []
+
+    def draw(self):
+        canv = self.canv
+        canv.saveState()
+        canv.setFillColor(INK)
+        _draw_lines(canv, self.title_lines, 0, self.height)
+        _draw_lines(canv, self.name_lines, 0, sum(laid.height for laid in self.name_lines))
+        canv.restoreState()
+
+
+# ---------------------------------------------------------------------------------------------
 # The story: blocks → flowables
 # ---------------------------------------------------------------------------------------------
 
@@ -1089,7 +1328,7 @@ class _Story:
 
     def flowables(self) -> list:
         doc = self.doc
-        story: list = [TitleBlock(doc)]
+        story: list = [*self.letterhead_top(), TitleBlock(doc)]
         notice = self.notice()
         if notice:
             story.append(notice)
@@ -1097,9 +1336,40 @@ class _Story:
             story += self.pairs()
         else:
             story += self.single()
+        lh = doc.letterhead
+        if lh is not None and lh.signature:
+            # the signature follows the last words it signs, never alone on a page
+            story[-1].keepWithNext = True
+            story.append(SignatureBlock(lh.signature))
         if doc.verification:
             story.append(VerificationBlock(doc))
         return story
+
+    def letterhead_top(self) -> list:
+        """Above the title block on page one: the letterhead band, the reference on the start
+        side under it (where Arab correspondence writes المرجع), and the basmala, centred."""
+        doc, lh = self.doc, self.doc.letterhead
+        if lh is None:
+            return []
+        out: list = []
+        if lh.right or lh.left or lh.logo is not None:
+            out.append(LetterheadBand(lh))
+            if doc.reference is not None:
+                lab = label(doc.lang, "reference") + ":"
+                out.append(
+                    Text(
+                        Span(lab, doc.lang),
+                        size=11,
+                        text=f"{lab} {isolate(doc.reference)}",
+                        bold_ranges=[(0, len(lab))],
+                        space_after=2 * mm,
+                    )
+                )
+        if lh.basmala is not None:
+            out.append(
+                Text(lh.basmala, size=15, bold=True, align="center", color=INK, space_after=5 * mm)
+            )
+        return out
 
     def single(self) -> list:
         out: list = []
@@ -1165,12 +1435,17 @@ class _HoldingCanvas(Canvas):
     def save(self):
         total = len(self._held)
         held, self._held = self._held, []
+        # Annotations are named by a running count: a link in a footer (a letterhead's web
+        # address) must not take a name the story's links already took on a later page.
+        count = self._annotationCount
         for number, state in enumerate(held, start=1):
             self.__dict__.update(state)
+            self._annotationCount = count
             for key, kwargs in self._page_marks:
                 Canvas.bookmarkPage(self, key, **kwargs)
             if self._finish is not None:
                 self._finish(self, number, total)
+            count = self._annotationCount
             Canvas.showPage(self)
         Canvas.save(self)
 
@@ -1178,10 +1453,27 @@ class _HoldingCanvas(Canvas):
 class _Pages:
     """What every page carries besides the story."""
 
+    label_top = 2 * mm  # the page label's top, under the rule
+    label_size = 9
+
     def __init__(self, document: Document):
         self.doc = document
         self.engine = _engine()
         self.rtl = document.dir == "rtl"
+        lh = document.letterhead
+        # the office's footer lines, the same on every page, under "page X of Y"
+        self.footer_lines = _centred_lines(lh.footer, CONTENT_W, (8, 8), bold=False) if lh else []
+        label_h = _line_height(document.lang, self.label_size)
+        below = self.label_top + label_h + 0.5 * mm + sum(x.height for x in self.footer_lines)
+        # the bottom margin grows only if the footer lines would come too near the edge
+        self.bottom = max(BOTTOM, below + FOOTER_CLEAR) if self.footer_lines else BOTTOM
+
+    def first_top(self) -> float:
+        """Page one's top margin with a letterhead: below the marking band, if there is one."""
+        if not self.doc.marking:
+            return LETTERHEAD_TOP
+        band = PAGE_H - self._marking_top() + self._marking_laid().height + 1 * mm
+        return max(LETTERHEAD_TOP, band + 3 * mm)
 
     def _joined(self, spans, separator: str, limit: int | None = None) -> str:
         if limit is not None:
@@ -1215,20 +1507,27 @@ class _Pages:
         laid.draw(canv, -laid.width / 2, laid.height / 2)
         canv.restoreState()
 
-    def marking(self, canv) -> None:
+    def _marking_laid(self) -> Laid:
         span = self.doc.marking
-        width = 0.4 * CONTENT_W
-        x = LEFT + 0.3 * CONTENT_W
-        laid = self.engine.layout(
+        return self.engine.layout(
             span.isolated,
             size=12,
-            width=width,
+            width=0.4 * CONTENT_W,
             base_dir=span.dir,
             bold=True,
             align="center",
             leading=round(12 * 1.4, 3),
         )
-        top = PAGE_H - TOP + 26 * mm
+
+    @staticmethod
+    def _marking_top() -> float:
+        return PAGE_H - TOP + 26 * mm
+
+    def marking(self, canv) -> None:
+        width = 0.4 * CONTENT_W
+        x = LEFT + 0.3 * CONTENT_W
+        laid = self._marking_laid()
+        top = self._marking_top()
         height = laid.height + 1 * mm
         canv.saveState()
         canv.setStrokeColor(MARKING_RED)
@@ -1297,21 +1596,24 @@ class _Pages:
         return " — ".join(parts)
 
     def footer(self, canv, page: int, pages: int) -> None:
-        """Drawn when the page count is known: "page X of Y" under a rule."""
+        """Drawn when the page count is known: "page X of Y" under a rule, then the
+        letterhead's footer lines."""
         laid = self.engine.layout(
             self.page_label(page, pages),
-            size=9,
+            size=self.label_size,
             width=CONTENT_W,
             base_dir=self.doc.dir,
             align="center",
-            leading=_line_height(self.doc.lang, 9),
+            leading=_line_height(self.doc.lang, self.label_size),
         )
         canv.saveState()
         canv.setStrokeColor(RULE)
         canv.setLineWidth(0.5)
-        canv.line(LEFT, BOTTOM, LEFT + CONTENT_W, BOTTOM)
+        canv.line(LEFT, self.bottom, LEFT + CONTENT_W, self.bottom)
         canv.setFillColor(GREY_TEXT)
-        laid.draw(canv, LEFT, BOTTOM - 2 * mm)
+        top = self.bottom - self.label_top
+        laid.draw(canv, LEFT, top)
+        _draw_lines(canv, self.footer_lines, LEFT, top - laid.height - 0.5 * mm)
         canv.restoreState()
 
 
@@ -1335,18 +1637,33 @@ def render(document: Document) -> bytes:
         initialFontName="Helvetica",
     )
     pages = _Pages(document)
-    frame = Frame(
-        LEFT,
-        BOTTOM,
-        CONTENT_W,
-        CONTENT_H,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-        id="text",
-    )
-    template.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=pages.on_page)])
+    story = _Story(document).flowables()  # before layout: a logo that cannot be drawn stops here
+
+    def frame(top: float, name: str) -> Frame:
+        return Frame(
+            LEFT,
+            pages.bottom,
+            CONTENT_W,
+            PAGE_H - top - pages.bottom,
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+            id=name,
+        )
+
+    later = PageTemplate(id="page", frames=[frame(TOP, "text")], onPage=pages.on_page)
+    if document.letterhead is None:
+        template.addPageTemplates([later])
+    else:
+        # page one has no running header: the letterhead takes its place, higher on the page
+        first = PageTemplate(
+            id="first",
+            frames=[frame(pages.first_top(), "first")],
+            onPage=pages.on_page,
+            autoNextPageTemplate="page",
+        )
+        template.addPageTemplates([first, later])
 
     def canvasmaker(*args, **kwargs):
         return _HoldingCanvas(*args, finish=pages.footer, **kwargs)
@@ -1355,8 +1672,10 @@ def render(document: Document) -> bytes:
 
     a85 = rl_config.useA85
     rl_config.useA85 = 0  # binary (Flate) streams: smaller and faster than ASCII85 text
+    room = _ROOM.set(PAGE_H - TOP - pages.bottom)
     try:
-        template.build(_Story(document).flowables(), canvasmaker=canvasmaker)
+        template.build(story, canvasmaker=canvasmaker)
     finally:
         rl_config.useA85 = a85
+        _ROOM.reset(room)
     return out.getvalue()

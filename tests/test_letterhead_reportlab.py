@@ -1,0 +1,325 @@
+"""The office's letterhead in the ReportLab PDF (`export --engine reportlab --letterhead`), read
+back with real readers (poppler, pikepdf, qpdf) and looked at as pixels: the right and left
+blocks with the emblem between them and the basmala on page one, the signature at the left of
+the last page, the footer lines on every page. No mocks."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from html import unescape
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+pytest.importorskip("reportlab")
+pytest.importorskip("uharfbuzz")
+
+from conftest import EXAMPLE, run_cli  # noqa: E402
+from reportkit.errors import UsageError  # noqa: E402
+from reportkit.export import ExportOptions, document_for, load  # noqa: E402
+from support.letterheads import LETTERHEAD, letterhead  # noqa: E402
+from support.readers import has_phrase, normalize, pdf_pages_text, pdffonts  # noqa: E402
+
+MM = 72 / 25.4
+PAGE_W, PAGE_H = 595.2756, 841.8898  # A4 in points
+EMBLEM_RGB = (0, 98, 51)  # the shared letterhead's PNG emblem (support.letterheads.png)
+
+RIGHT = ("الجمهورية التونسية", "وزارة الداخلية")
+LEFT = ("République Tunisienne", "Ministère de l'Intérieur")
+BASMALA = "بسم الله الرحمن الرحيم"
+TITLE = "المؤتمر السابع والأربعون لقادة الشرطة والأمن العرب"
+SIGNATURE_NAME, SIGNATURE_TITLE = "العقيد منير الحاج", "مدير التعاون الدولي"
+FOOTER = "العنوان: شارع الحبيب بورقيبة، تونس"
+
+SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 120" width="100" height="120">
+  <rect x="0" y="0" width="100" height="120" fill="#006233"/>
+  <circle cx="50" cy="60" r="30" fill="#ffffff"/>
+</svg>
+"""
+
+
+def need(tool: str) -> None:
+    if shutil.which(tool) is None:
+        pytest.skip(f"{tool} is not installed")
+
+
+def export(folder: Path, text: str = LETTERHEAD, *extra: str) -> Path:
+    lh = letterhead(folder, text)
+    out = folder / "report.pdf"
+    result = run_cli(
+        "export",
+        str(EXAMPLE),
+        "--engine",
+        "reportlab",
+        "--letterhead",
+        str(lh),
+        *extra,
+        "-o",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    return out
+
+
+@pytest.fixture(scope="module")
+def lh_pdf(tmp_path_factory) -> Path:
+    return export(tmp_path_factory.mktemp("letterhead"))
+
+
+def word_boxes(pdf: Path, page: int) -> list[tuple[str, float, float, float, float]]:
+    """(word, left, top, right, bottom) in points from the page's top left, as poppler reads
+    the page (page counts from 1)."""
+    html = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    pattern = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>'
+    return [
+        (normalize(unescape(w)), float(a), float(b), float(c), float(d))
+        for a, b, c, d, w in re.findall(pattern, html)
+    ]
+
+
+def box_of(boxes, word: str) -> tuple[float, float, float, float]:
+    # poppler gives an Arabic word in the order its letters stand on the page
+    found = [b[1:] for b in boxes if b[0].strip(".,:،") in (word, word[::-1])]
+    assert found, f"{word!r} not on the page: {[b[0] for b in boxes][:40]}"
+    return found[0]
+
+
+def pixels(pdf: Path, page: int, folder: Path):
+    """The page rendered at 72 dpi (one pixel per point) as a PIL image."""
+    from PIL import Image
+
+    need("pdftoppm")
+    stem = folder / f"page{page}"
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "72", "-f", str(page), "-l", str(page), str(pdf), str(stem)],
+        check=True,
+    )
+    (png,) = folder.glob(f"page{page}*.png")
+    return Image.open(png).convert("RGB")
+
+
+def emblem_box(image, rgb=EMBLEM_RGB) -> tuple[int, int, int, int]:
+    """The bounding box (left, top, right, bottom) of the emblem's colour on a rendered page."""
+    from PIL import ImageChops
+
+    solid = image.copy()
+    solid.paste(rgb, (0, 0, *image.size))
+    diff = ImageChops.difference(image, solid).convert("L").point(lambda v: 255 if v < 24 else 0)
+    box = diff.getbbox()
+    assert box is not None, "the emblem's colour is nowhere on the page"
+    return box
+
+
+# --- page one ----------------------------------------------------------------------------------
+
+
+def test_page_one_has_the_letterhead_the_basmala_and_the_title(lh_pdf):
+    first = pdf_pages_text(lh_pdf)[0]
+    for phrase in (*RIGHT, *LEFT, BASMALA, TITLE):
+        assert has_phrase(first, phrase), phrase
+    # the reference under the letterhead, as Arab correspondence writes it, and still in the
+    # title block
+    assert has_phrase(first, "المرجع: م ق ش/47/2023")
+    assert len(re.findall("47/2023", first)) == 2
+
+
+def test_right_lines_stand_right_left_lines_left_each_centred_in_its_block(lh_pdf):
+    boxes = word_boxes(lh_pdf, 1)
+    middle = PAGE_W / 2
+    right = [box_of(boxes, w) for w in ("التونسية", "الداخلية")]
+    left = [box_of(boxes, w) for w in ("Tunisienne", "l'Intérieur")]
+    assert all(b[0] > middle + 20 * MM for b in right)
+    assert all(b[2] < middle - 20 * MM for b in left)
+    # each line centred in its block: the two lines of a block share a centre
+    for one, two in ((RIGHT[0], RIGHT[1]), (LEFT[0], LEFT[1])):
+        centres = []
+        for line in (one, two):
+            first, last = line.split()[0], line.split()[-1]
+            a, b = box_of(boxes, first), box_of(boxes, last)
+            centres.append((min(a[0], b[0]) + max(a[2], b[2])) / 2)
+        assert abs(centres[0] - centres[1]) < 2, (one, centres)
+    # the letterhead stands above the basmala, which stands above the title
+    basmala_top = box_of(boxes, "الرحيم")[1]
+    assert all(b[3] < basmala_top for b in right + left)
+    assert basmala_top < box_of(boxes, "السابع")[1]
+
+
+def test_the_logo_is_an_image_of_its_own_pixels_on_page_one(lh_pdf):
+    with pikepdf.open(lh_pdf) as pdf:
+        images = [
+            obj
+            for page in pdf.pages[:1]
+            for obj in page.Resources.get("/XObject", {}).values()
+            if obj.get("/Subtype") == "/Image"
+        ]
+        later = [
+            obj
+            for page in pdf.pages[1:]
+            for obj in page.Resources.get("/XObject", {}).values()
+            if obj.get("/Subtype") == "/Image"
+        ]
+    assert [(int(i.Width), int(i.Height)) for i in images] == [(64, 64)]
+    assert later == []  # the emblem is on page one only
+
+
+def test_the_logo_is_centred_between_the_blocks_about_25_mm_high(lh_pdf, tmp_path):
+    left, top, right, bottom = emblem_box(pixels(lh_pdf, 1, tmp_path))
+    assert 22 * MM <= bottom - top <= 28 * MM
+    assert abs((bottom - top) - (right - left)) <= 2  # a square emblem stays square
+    assert abs((left + right) / 2 - PAGE_W / 2) <= 2
+    assert top < 30 * MM  # at the top of the page, where the running header is on later pages
+
+
+# --- the last page and every page --------------------------------------------------------------
+
+
+def test_the_signature_ends_the_report_on_the_left_title_above_name(lh_pdf):
+    pages = pdf_pages_text(lh_pdf)
+    last = pages[-1]
+    assert has_phrase(last, SIGNATURE_NAME) and has_phrase(last, SIGNATURE_TITLE)
+    assert not any(has_phrase(p, SIGNATURE_NAME) for p in pages[:-1])
+    boxes = word_boxes(lh_pdf, len(pages))
+    name, title = box_of(boxes, "منير"), box_of(boxes, "التعاون")
+    assert name[2] < PAGE_W / 2 and title[2] < PAGE_W / 2  # the left side of the page
+    assert title[3] < name[1]  # the title above, room for the hand signature, then the name
+    assert name[1] - title[3] > 10 * MM
+    # after the report's last section, before the verification block
+    assert box_of(boxes, "المشترك")[3] < title[1]
+    assert name[3] < box_of(boxes, "الوثيقة")[1]
+
+
+def test_every_page_has_the_footer_line_under_page_x_of_y(lh_pdf):
+    pages = pdf_pages_text(lh_pdf)
+    assert len(pages) >= 2
+    for number, text in enumerate(pages, start=1):
+        assert has_phrase(text, FOOTER), number
+        assert has_phrase(text, f"صفحة {number} من {len(pages)}"), number
+        boxes = word_boxes(lh_pdf, number)
+        page_label, footer = box_of(boxes, "صفحة"), box_of(boxes, "العنوان")
+        assert page_label[3] <= footer[1]  # the office's footer at the bottom, under the label
+        assert footer[3] < PAGE_H - 8 * MM
+
+
+def test_a_four_line_footer_raises_the_bottom_margin_and_stays_on_the_paper(tmp_path):
+    lines = [
+        "العنوان: شارع الحبيب بورقيبة، تونس",
+        "الهاتف: +216 71 333 000",
+        "الفاكس: +216 71 333 001",
+        "www.interieur.gov.tn",
+    ]
+    text = LETTERHEAD.replace(
+        "footer: [العنوان: شارع الحبيب بورقيبة، تونس]",
+        "footer:\n" + "".join(f'  - "{line}"\n' for line in lines),
+    )
+    out = export(tmp_path, text)
+    pages = pdf_pages_text(out)
+    for number, page in enumerate(pages, start=1):
+        for line in lines:
+            assert has_phrase(page, line), (number, line)
+        boxes = word_boxes(out, number)
+        assert max(b[4] for b in boxes) < PAGE_H - 8 * MM  # nothing within 8 mm of the edge
+        footer_top = box_of(boxes, "صفحة")[1]
+        body = [b for b in boxes if b[4] < footer_top - 5]
+        assert body and max(b[4] for b in body) < footer_top - 4 * MM  # the text clears it
+
+
+def test_fonts_are_embedded_and_qpdf_finds_nothing_wrong(lh_pdf):
+    fonts = pdffonts(lh_pdf)
+    assert fonts and all(f["emb"] == "yes" for f in fonts), fonts
+    need("qpdf")
+    check = subprocess.run(["qpdf", "--check", str(lh_pdf)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_with_a_marking_the_letterhead_stays_below_its_band(tmp_path):
+    out = export(tmp_path, LETTERHEAD, "--marking", "سري للغاية")
+    boxes = word_boxes(out, 1)
+    marking_bottom = box_of(boxes, "للغاية")[3]
+    _, top, _, _ = emblem_box(pixels(out, 1, tmp_path))
+    assert top > marking_bottom
+    assert box_of(boxes, "التونسية")[1] > marking_bottom
+
+
+# --- an SVG emblem -----------------------------------------------------------------------------
+
+
+def svg_letterhead(folder: Path, svg: str = SVG) -> Path:
+    path = letterhead(folder, LETTERHEAD.replace("emblem.png", "emblem.svg"))
+    (folder / "emblem.svg").write_text(svg, encoding="utf-8")
+    return path
+
+
+def test_an_svg_emblem_is_drawn_as_vectors_keeping_its_proportions(tmp_path):
+    pytest.importorskip("svglib")
+    path = svg_letterhead(tmp_path)
+    out = tmp_path / "svg.pdf"
+    result = run_cli(
+        "export", str(EXAMPLE), "--engine", "reportlab", "--letterhead", str(path), "-o", str(out)
+    )
+    assert result.returncode == 0 and result.stderr == b"", result.stderr.decode()
+    with pikepdf.open(out) as pdf:
+        assert not [
+            o for o in pdf.pages[0].Resources.get("/XObject", {}).values() if o.Subtype == "/Image"
+        ]
+    # no standard font slipped in with the drawing
+    assert all(f["emb"] == "yes" for f in pdffonts(out))
+    left, top, right, bottom = emblem_box(pixels(out, 1, tmp_path))
+    assert 22 * MM <= bottom - top <= 28 * MM
+    assert abs((right - left) / (bottom - top) - 100 / 120) < 0.05
+    assert abs((left + right) / 2 - PAGE_W / 2) <= 2
+
+
+def refusal(result) -> str:
+    assert result.returncode == 2, (result.returncode, result.stderr.decode())
+    lines = result.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in lines[0], lines
+    return lines[0]
+
+
+def test_an_svg_emblem_with_text_is_refused_in_one_line(tmp_path):
+    pytest.importorskip("svglib")
+    svg = SVG.replace("</svg>", '<text x="10" y="20">وزارة</text></svg>')
+    path = svg_letterhead(tmp_path, svg)
+    out = tmp_path / "svg.pdf"
+    result = run_cli(
+        "export", str(EXAMPLE), "--engine", "reportlab", "--letterhead", str(path), "-o", str(out)
+    )
+    line = refusal(result)
+    assert "letterhead logo" in line and "PNG" in line
+    assert not out.exists()
+
+
+def test_without_svglib_an_svg_emblem_is_refused_naming_svglib_and_png(tmp_path, monkeypatch):
+    from reportkit.writers import rl
+
+    document = document_for(load(EXAMPLE), ExportOptions(letterhead=svg_letterhead(tmp_path)))
+    for name in [m for m in sys.modules if m == "svglib" or m.startswith("svglib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "svglib", None)  # as if it were not installed
+    with pytest.raises(UsageError, match=r"svglib.*PNG") as err:
+        rl.render(document)
+    assert "\n" not in str(err.value)
+
+
+def test_without_a_letterhead_page_one_is_as_before(tmp_path):
+    out = tmp_path / "plain.pdf"
+    result = run_cli("export", str(EXAMPLE), "--engine", "reportlab", "-o", str(out))
+    assert result.returncode == 0, result.stderr.decode()
+    first = pdf_pages_text(out)[0]
+    assert not has_phrase(first, BASMALA) and not has_phrase(first, RIGHT[0])
+    with pikepdf.open(out) as pdf:
+        assert not [
+            o
+            for p in pdf.pages
+            for o in p.Resources.get("/XObject", {}).values()
+            if o.get("/Subtype") == "/Image"
+        ]
