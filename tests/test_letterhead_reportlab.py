@@ -197,6 +197,29 @@ def test_the_signature_ends_the_report_on_the_left_title_above_name(lh_pdf):
     assert name[3] < box_of(boxes, "الوثيقة")[1]
 
 
+def test_the_signature_never_stands_alone_at_the_top_of_a_page(tmp_path, example_data):
+    """However long the last paragraph, the signature's page carries the end of it."""
+    import yaml
+
+    from reportkit.writers import rl
+
+    lh = letterhead(tmp_path / "lh")
+    words = example_data["sections"][-1]["paragraphs"][-1].split()
+    for extra in range(0, 400, 23):  # the last paragraph ends across a whole page of positions
+        data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+        data["sections"][-1]["paragraphs"][-1] = " ".join((words * 40)[: len(words) + extra])
+        record = tmp_path / "record.yaml"
+        record.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        pdf = tmp_path / "report.pdf"
+        pdf.write_bytes(rl.render(document_for(load(record), ExportOptions(letterhead=lh))))
+        pages = pdf_pages_text(pdf)
+        (page,) = [n for n, text in enumerate(pages, 1) if has_phrase(text, SIGNATURE_NAME)]
+        boxes = word_boxes(pdf, page)
+        title_top = box_of(boxes, "التعاون")[1]
+        body = [b for b in boxes if 30 * MM < b[2] and b[4] < title_top]
+        assert len(body) >= 3, (extra, page)
+
+
 def test_every_page_has_the_footer_line_under_page_x_of_y(lh_pdf):
     pages = pdf_pages_text(lh_pdf)
     assert len(pages) >= 2

@@ -1253,6 +1253,42 @@ class SignatureBlock(Flowable):
         canv.restoreState()
 
 
+class _Signed(Flowable):
+    """The report's last flowable and the signature under it, which never stands alone at the
+    top of a page: when both do not fit, the last flowable splits so that its end moves on with
+    the signature (only what cannot split moves whole)."""
+
+    def __init__(self, last: Flowable, signature: SignatureBlock):
+        super().__init__()
+        self.last, self.signature = last, signature
+        self.spaceBefore = last.getSpaceBefore()
+
+    def _tail(self) -> float:
+        return self.signature.getSpaceBefore() + self.signature.height
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803
+        _, h = self.last.wrap(availWidth, INF)
+        self.signature.wrap(availWidth, INF)
+        self.width, self.height = availWidth, h + self._tail()
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):  # noqa: N803
+        self.wrap(availWidth, availHeight)
+        room = availHeight - self._tail()
+        parts = self.last.split(availWidth, room) if room > 0 else []
+        if len(parts) >= 2:
+            head = parts[:-1]
+            return [*head, _Signed(parts[-1], self.signature)]
+        if self.height > _room() - 1 and getattr(getattr(self, "_frame", None), "_atTop", False):
+            return [self.last, self.signature]  # taller than any page together: let them part
+        return []
+
+    def draw(self):
+        top = self.height
+        self.last.drawOn(self.canv, 0, top - self.last.height)
+        self.signature.drawOn(self.canv, 0, 0)
+
+
 # ---------------------------------------------------------------------------------------------
 # The story: blocks → flowables
 # ---------------------------------------------------------------------------------------------
@@ -1338,9 +1374,7 @@ class _Story:
             story += self.single()
         lh = doc.letterhead
         if lh is not None and lh.signature:
-            # the signature follows the last words it signs, never alone on a page
-            story[-1].keepWithNext = True
-            story.append(SignatureBlock(lh.signature))
+            story[-1] = _Signed(story[-1], SignatureBlock(lh.signature))
         if doc.verification:
             story.append(VerificationBlock(doc))
         return story
