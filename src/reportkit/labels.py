@@ -1,4 +1,7 @@
-"""The words reportkit itself puts on the page, in each language it writes labels for."""
+"""The words reportkit itself puts on the page, in each language it writes labels for, and the
+words of the alternative texts and table descriptions screen readers read out ({code},
+{reference}, {fingerprint}: other labels, filled in by the writer; {first}, {second}: language
+names as `language_name` gives them)."""
 
 from __future__ import annotations
 
@@ -23,6 +26,13 @@ LABELS: dict[str, dict[str, str]] = {
         "draft": "مسودة",
         "emblem": "شعار",
         "hijri_joiner": "الموافق",
+        "verification_code": "رمز التحقق",
+        "code_carries": "{code}: {reference} و{fingerprint}",
+        "code_carries_hash": "{code}: {fingerprint}",
+        "fields_table": "بيانات المؤتمر: في كل صف اسم البيان ثم قيمته",
+        "pairs_table": "النص باللغة {first} وترجمته باللغة {second}، جنباً إلى جنب",
+        "verification_table": "رمز التحقق، وبجانبه ما يحمله مكتوباً",
+        "letterhead_table": "ترويسة الجهة: جدول تنسيق، بيانات الجهة وشعارها",
     },
     "en": {
         "summary": "Summary",
@@ -44,6 +54,13 @@ LABELS: dict[str, dict[str, str]] = {
         "draft": "DRAFT",
         "emblem": "Emblem",
         "hijri_joiner": "corresponding to",
+        "verification_code": "Verification code",
+        "code_carries": "{code}: {reference} and {fingerprint}",
+        "code_carries_hash": "{code}: {fingerprint}",
+        "fields_table": "Conference details: on each row, a label and its value",
+        "pairs_table": "{first} text and its {second} translation, side by side",
+        "verification_table": "The verification code, with what it holds written beside it",
+        "letterhead_table": "Letterhead: a layout table holding the office's name and emblem",
     },
     "fr": {
         "summary": "Résumé",
@@ -65,6 +82,13 @@ LABELS: dict[str, dict[str, str]] = {
         "draft": "PROJET",
         "emblem": "Emblème",
         "hijri_joiner": "correspondant au",
+        "verification_code": "Code de vérification",
+        "code_carries": "{code} : {reference} et {fingerprint}",
+        "code_carries_hash": "{code} : {fingerprint}",
+        "fields_table": "Informations sur la conférence : sur chaque ligne, un libellé et sa valeur",
+        "pairs_table": "Texte en {first} et sa traduction en {second}, côte à côte",
+        "verification_table": "Le code de vérification, avec son contenu écrit à côté",
+        "letterhead_table": "En-tête : un tableau de mise en page avec le nom de l'administration et son emblème",
     },
 }
 

@@ -83,35 +83,6 @@ _TEMPLATE_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingm
 _DOCUMENT_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 _STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 HYPERLINK_BLUE = "0563C1"  # Word's own Hyperlink style
-# Words the alternative texts need that reportkit.labels has no key for yet (English for a
-# language without its own). {reference}, {fingerprint}: labels' words; {first}, {second}:
-# language names as labels.language_name gives them.
-ALT_WORDS = {
-    "ar": {
-        "code": "رمز التحقق",
-        "carries": "{code}: {reference} و{fingerprint}",
-        "carries_hash": "{code}: {fingerprint}",
-        "fields": "بيانات المؤتمر: في كل صف اسم البيان ثم قيمته",
-        "pairs": "النص باللغة {first} وترجمته باللغة {second}، جنباً إلى جنب",
-        "verification": "رمز التحقق، وبجانبه ما يحمله مكتوباً",
-    },
-    "en": {
-        "code": "Verification code",
-        "carries": "{code}: {reference} and {fingerprint}",
-        "carries_hash": "{code}: {fingerprint}",
-        "fields": "Conference details: on each row, a label and its value",
-        "pairs": "{first} text and its {second} translation, side by side",
-        "verification": "The verification code, with what it holds written beside it",
-    },
-    "fr": {
-        "code": "Code de vérification",
-        "carries": "{code} : {reference} et {fingerprint}",
-        "carries_hash": "{code} : {fingerprint}",
-        "fields": "Informations sur la conférence : sur chaque ligne, un libellé et sa valeur",
-        "pairs": "Texte en {first} et sa traduction en {second}, côte à côte",
-        "verification": "Le code de vérification, avec son contenu écrit à côté",
-    },
-}
 ALT_REFERENCE_CHARS = 80  # alternative text is heard whole: a longer reference is cut, with "…"
 LRM, RLM, WORD_JOINER, ZWJ, VS16 = "\u200e", "\u200f", "\u2060", "\u200d", "\ufe0f"
 LINK_SCHEMES = ("http://", "https://", "mailto:")
@@ -510,11 +481,11 @@ class _Writer:
         # line in its own direction.
         x.alt_text(
             picture._inline,
-            " / ".join(_alt_word(lang, "code") for lang in self.doc.languages),
+            " / ".join(label(lang, "verification_code") for lang in self.doc.languages),
             "\n".join(_qr_description(v, lang) for lang in self.doc.languages),
         )
         x.table_look(table._tbl)
-        x.table_description(table._tbl, self._alt("verification"))
+        x.table_description(table._tbl, self._alt("verification_table"))
         first = True
         for i, lang in enumerate(self.doc.languages):
             rtl = direction(lang) == "rtl"
@@ -544,13 +515,13 @@ class _Writer:
             self._paragraph(p, v.hint[i], style="RKField", size=16, base_rtl=rtl)
 
     def _alt(self, key: str) -> str:
-        """An alternative text (ALT_WORDS[lang][key]) in each language of the document, a line
-        each, the first language first."""
-        from ..labels import language_name
+        """An alternative text (the label `key`) in each language of the document, a line each,
+        the first language first."""
+        from ..labels import label, language_name
 
         first, second = self.doc.languages[0], self.doc.languages[-1]
         return "\n".join(
-            _alt_word(lang, key).format(
+            label(lang, key).format(
                 first=language_name(lang, first), second=language_name(lang, second)
             )
             for lang in self.doc.languages
@@ -969,7 +940,7 @@ class _Writer:
         x.table_direction(table._tbl, self.rtl)
         x.table_borders(table._tbl)
         x.table_look(table._tbl, header_column=n == 1)
-        x.table_description(table._tbl, self._alt("fields"))
+        x.table_description(table._tbl, self._alt("fields_table"))
         widths = [label_width, half - label_width] if n == 1 else [half] * n
         for column, width in zip(table.columns, widths, strict=True):
             column.width = width
@@ -1023,7 +994,7 @@ class _Writer:
         x.table_direction(table._tbl, self.rtl)
         x.table_borders(table._tbl, inside_v=True)
         x.table_look(table._tbl)  # no header row: every row is a block in both languages
-        x.table_description(table._tbl, self._alt("pairs"))
+        x.table_description(table._tbl, self._alt("pairs_table"))
         for row, block in zip(table.rows, rows, strict=True):
             if isinstance(block, Heading):
                 x.cant_split_row(row._tr)
@@ -1167,10 +1138,6 @@ class _Writer:
         return self.link_style
 
 
-def _alt_word(lang: str, key: str) -> str:
-    return ALT_WORDS.get(lang, ALT_WORDS["en"])[key]
-
-
 def _in_sentence(lang: str, text: str) -> str:
     """A label inside a sentence: Latin labels start with a capital the sentence does not want."""
     return text if direction(lang) == "rtl" else text[:1].lower() + text[1:]
@@ -1183,16 +1150,16 @@ def _qr_description(v, lang: str) -> str:
     from ..labels import label
 
     words = {
-        "code": _alt_word(lang, "code"),
+        "code": label(lang, "verification_code"),
         "fingerprint": _in_sentence(lang, label(lang, "fingerprint")),
     }
     reference = v.code_reference
     if not reference:
-        return _alt_word(lang, "carries_hash").format(**words)
+        return label(lang, "code_carries_hash").format(**words)
     if len(reference) < len(v.reference) or len(reference) > ALT_REFERENCE_CHARS:
         reference = reference[:ALT_REFERENCE_CHARS].rstrip() + "…"
     words["reference"] = f"{_in_sentence(lang, label(lang, 'reference'))} {reference}"
-    return _alt_word(lang, "carries").format(**words)
+    return label(lang, "code_carries").format(**words)
 
 
 def _drop_empty_paragraphs(story) -> None:
