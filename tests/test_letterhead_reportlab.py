@@ -317,7 +317,7 @@ def test_an_svg_emblem_with_text_is_refused_in_one_line(tmp_path):
         "export", str(EXAMPLE), "--engine", "reportlab", "--letterhead", str(path), "-o", str(out)
     )
     line = refusal(result)
-    assert "letterhead logo" in line and "PNG" in line
+    assert f"{path}: logo emblem.svg: the SVG holds text" in line and "PNG" in line
     assert not out.exists()
 
 

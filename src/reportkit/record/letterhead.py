@@ -18,6 +18,7 @@ an SVG may not reference anything outside itself.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import re
@@ -83,6 +84,7 @@ class Logo:
     mime: str  # image/png, image/jpeg or image/svg+xml
     width: float  # in pixels (SVG: user units), for the aspect ratio
     height: float
+    name: str = "logo"  # where it came from (the letterhead's logo entry), for messages
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ def read_letterhead(path: str | os.PathLike) -> Letterhead:
             ]
         ) from None
     logo = _read_logo(Path(path), model.logo, source) if model.logo else None
+    if logo is not None:
+        logo = dataclasses.replace(logo, name=f"{name}: logo {logo.name}")
     signature = model.signature
     return Letterhead(
         right=tuple(model.right),
@@ -194,7 +198,7 @@ def _raster(data: bytes, given: str, problem) -> Logo:
     mime = {"PNG": "image/png", "JPEG": "image/jpeg"}.get(kind or "")
     if mime is None:
         raise problem(f"{given!r} is not a PNG, JPEG or SVG image")
-    return Logo(data, mime, float(width), float(height))
+    return Logo(data, mime, float(width), float(height), given)
 
 
 def _svg(data: bytes, given: str, problem) -> Logo:
@@ -222,7 +226,7 @@ def _svg(data: bytes, given: str, problem) -> Logo:
         if etree.QName(element).localname in ("script", "foreignObject"):
             raise problem(f"{given!r} holds a <{etree.QName(element).localname}>; refused")
     width, height = _svg_size(root)
-    return Logo(data, "image/svg+xml", width, height)
+    return Logo(data, "image/svg+xml", width, height, given)
 
 
 def _svg_size(root: Any) -> tuple[float, float]:

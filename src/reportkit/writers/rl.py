@@ -1057,7 +1057,7 @@ class _Emblem:
         self._image: ImageReader | None = None
         self._drawing: Drawing | None = None
         if logo.mime == "image/svg+xml":
-            self._drawing = _svg_drawing(logo.data)
+            self._drawing = _svg_drawing(logo.data, logo.name)
         else:
             self._image = ImageReader(io.BytesIO(logo.data))
 
@@ -1082,7 +1082,7 @@ class _Emblem:
         canv.restoreState()
 
 
-def _svg_drawing(data: bytes) -> Drawing:
+def _svg_drawing(data: bytes, name: str) -> Drawing:
     """An SVG emblem as a ReportLab Drawing, or a one-line UsageError saying why not."""
     from lxml import etree
 
@@ -1091,18 +1091,18 @@ def _svg_drawing(data: bytes) -> Drawing:
         from svglib.svglib import svg2rlg
     except ImportError:
         raise UsageError(
-            "letterhead logo: the ReportLab engine draws an SVG logo with svglib, which is not "
+            f"{name}: the ReportLab engine draws an SVG logo with svglib, which is not "
             f"installed (pip install svglib); or {advice}"
         ) from None
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError:
-        raise UsageError(f"letterhead logo: the SVG is not readable; {advice}") from None
+        raise UsageError(f"{name}: the SVG is not readable; {advice}") from None
     if any(isinstance(e.tag, str) and etree.QName(e).localname == "text" for e in root.iter()):
         # svglib sets SVG text in a standard PDF font, which is never embedded
         raise UsageError(
-            "letterhead logo: the SVG holds text, which the ReportLab engine cannot draw in an "
+            f"{name}: the SVG holds text, which the ReportLab engine cannot draw in an "
             f"embedded font; convert its text to paths, or {advice}"
         )
     # svglib logs what it skips; the command's output stays its one line per problem
@@ -1113,12 +1113,12 @@ def _svg_drawing(data: bytes) -> Drawing:
         drawing = svg2rlg(io.BytesIO(data))  # bytes, not a path: nothing outside is resolved
     except Exception as err:  # svglib raises many kinds for SVG it cannot convert
         raise UsageError(
-            f"letterhead logo: the SVG cannot be drawn ({type(err).__name__}); {advice}"
+            f"{name}: the SVG cannot be drawn ({type(err).__name__}); {advice}"
         ) from None
     finally:
         quiet.setLevel(level)
     if drawing is None or not (drawing.width > 0 and drawing.height > 0):
-        raise UsageError(f"letterhead logo: the SVG cannot be drawn; {advice}")
+        raise UsageError(f"{name}: the SVG cannot be drawn; {advice}")
     return drawing
 
 
