@@ -1,10 +1,17 @@
 """DOCX writer on python-docx: the Document as a Word file that is right-to-left where its text is.
 
 The user's letterhead (a reference .docx or .dotx, like pandoc's --reference-doc) gives styles,
-page setup and header art; whatever styles it lacks are added, and the styles it has keep their
-look (only direction, fonts and the complex-script twins of size and weight are set). Document
-defaults, styles and the theme are set so that text a user types into the file later is Arabic,
-right to left, in the right font.
+page setup and header art; whatever styles it lacks are added. A style it designed (one naming
+its own fonts) keeps its look and fonts (only direction, language and the complex-script twins
+of size and weight are set); one it merely has, with the blank template's theme fonts, gets
+reportkit's look, so the title keeps its font and centring. Document defaults, styles and the
+theme are set so that text a user types into the file later is Arabic, right to left, in the
+right font.
+
+The office's letterhead description (--letterhead) is page one's header, as Word's letterhead
+templates have it (w:titlePg): the right block, the emblem and the left block in a borderless
+layout table; the basmala stands above the title, the signature at the end on the left, and the
+footer lines on every page under "page X of Y".
 
 Direction is written on every paragraph and run, never left to inheritance: paragraphs carry
 `w:bidi` (or `w:bidi w:val="0"` in a right-to-left document), right-to-left runs `w:rtl`; the
@@ -27,6 +34,7 @@ alternative text, and tables say what they hold and whether they have header row
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import unicodedata
@@ -40,6 +48,7 @@ from ..document import Document, Heading, ItemList, Paragraph, Span
 from ..errors import UsageError
 from ..inline import Run
 from ..inline import runs as inline_runs
+from ..labels import label, language_name
 from ..languages import direction
 from ..resources import (
     ARABIC_FAMILY,
@@ -83,6 +92,14 @@ _TEMPLATE_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingm
 _DOCUMENT_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 _STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 HYPERLINK_BLUE = "0563C1"  # Word's own Hyperlink style
+# The letterhead, as official stationery sets it (and the PDF writers draw it): an emblem 22-28 mm
+# tall in a middle column about a quarter of the text's width; the signature in a block of a
+# little under half the width on the left.
+LOGO_HEIGHT_MM = 25
+LOGO_COLUMN = 0.26
+SIGNATURE_BLOCK = 0.42
+LOGO_PICTURE_ID = 1000  # the body's pictures count from 1 (python-docx), the header's logo apart
+FOOTER_GREY = "333333"
 ALT_REFERENCE_CHARS = 80  # alternative text is heard whole: a longer reference is cut, with "…"
 LRM, RLM, WORD_JOINER, ZWJ, VS16 = "\u200e", "\u200f", "\u2060", "\u200d", "\ufe0f"
 LINK_SCHEMES = ("http://", "https://", "mailto:")
@@ -422,15 +439,18 @@ class _Writer:
         self.style_ids: dict[str, str] = {}
         self.num_ids: dict[tuple[str, int], int] = {}
         self.link_style: str | None = None
+        self.designed: set[str] = set()  # ids of the letterhead's styles that keep their fonts
         # family (as resources names it) → the texts drawn in it: what to list and embed
         self.used: dict[str, list[str]] = {}
 
     # --- the file's defaults: what a user typing into it later gets -------------------------
 
     def write(self) -> None:
+        self._check_logo()  # before any work: a logo Word cannot show is the user's to change
         if not self.own:
             self._pin_letterhead_direction()
             self._letterhead_pictures()
+            self._template_text()
         self._clear_body()
         self._drop_stale_parts()
         self._defaults()
@@ -448,15 +468,169 @@ class _Writer:
         else:
             for block in self.doc.blocks:
                 self._block(block, 0, self.word)
+        self._signature()
         if self.doc.verification:
             self._verification()
+
+    # --- the office's letterhead (--letterhead) --------------------------------------------------
+
+    def _band(self) -> bool:
+        """True when the letterhead has a top band for page one: lines or an emblem."""
+        lh = self.doc.letterhead
+        return lh is not None and bool(lh.right or lh.left or lh.logo is not None)
+
+    def _check_logo(self) -> None:
+        """Word shows an SVG picture (asvg:svgBlip, Word 2016 and later) only beside a PNG of it,
+        which reportkit cannot draw without an SVG rasteriser it does not depend on."""
+        lh = self.doc.letterhead
+        if lh is None or lh.logo is None or lh.logo.mime != "image/svg+xml":
+            return
+        where = self.doc.options.get("letterhead")
+        name = f"--letterhead {x.one_line(str(where))}" if where else "letterhead"
+        raise UsageError(
+            f"{name}: the logo is an SVG, which a DOCX cannot hold without a PNG copy beside it; "
+            f"give the logo as a PNG (or JPEG) for DOCX"
+        )
+
+    def _letterhead_band(self, header) -> None:
+        """Page one's letterhead, as official stationery sets it: the right block (the Arabic
+        side), the emblem in the middle and the left block, in a borderless layout table whose
+        columns keep their widths; each line centred in its block. Then a thin rule, and the
+        reference on the start side, where Arab correspondence writes المرجع (the running
+        header, which carries it on the other pages, is not on page one)."""
+        from docx.enum.table import WD_ALIGN_VERTICAL
+
+        lh = self.doc.letterhead
+        logo_width = round(self.text_width * LOGO_COLUMN) if lh.logo is not None else 0
+        side = (self.text_width - logo_width) // 2
+        right = (lh.right, (26, 24))  # half-points: the first line a little larger
+        left = (lh.left, (22, 21))
+        middle = None if lh.logo is None else ((), ())
+        # A right-to-left table starts on the right: its cells are in reading order either way.
+        blocks = [right, middle, left] if self.rtl else [left, middle, right]
+        blocks = [block for block in blocks if block is not None]
+        widths = [side if block is not middle else logo_width for block in blocks]
+        table = header.add_table(rows=1, cols=len(blocks), width=self.text_width)
+        x.table_direction(table._tbl, self.rtl)
+        x.table_borders(table._tbl)
+        x.fixed_layout(table._tbl)
+        x.table_look(table._tbl)  # a layout table: no header row or column to announce
+        x.table_description(table._tbl, self._alt("letterhead_table"))
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = width
+        for cell, width, block in zip(table.rows[0].cells, widths, blocks, strict=True):
+            cell.width = width
+            cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+            first = cell.paragraphs[0]
+            if block is middle:
+                self._emblem(first, width)
+                continue
+            spans, sizes = block
+            x.paragraph_direction(first._p.get_or_add_pPr(), self.rtl, explicit=True)
+            for k, span in enumerate(spans):
+                p = first if k == 0 else cell.add_paragraph()
+                size = sizes[0] if k == 0 else sizes[1]
+                self._paragraph(p, span, style="Header", bold=True, size=size, align="center")
+        rule = self._add_p(header, "Header")
+        ppr = rule._p.get_or_add_pPr()
+        x.paragraph_direction(ppr, self.rtl, explicit=True)
+        x.spacing(ppr, 0, 60, 240)
+        x.size(x.child(ppr, "rPr", x.P_PR), 2)
+        x.rule_below(ppr, NAVY, sz=4, space=1)
+        if self.doc.reference:
+            lang = self.doc.lang
+            p = self._add_p(header, "Header")
+            self._paragraph(
+                p,
+                Span(label(lang, "reference") + ": ", lang),
+                style="Header",
+                bold=True,
+                size=22,
+                align="start",
+                base_rtl=self.rtl,
+            )
+            self._runs(p, self.doc.reference, size=22, rtl=self.rtl)
+
+    def _emblem(self, p, column: int) -> None:
+        """The logo centred in its column, LOGO_HEIGHT high (narrower if its column asks),
+        proportions kept, described in each document language."""
+        from docx.shared import Mm
+
+        logo = self.doc.letterhead.logo
+        ppr = p._p.get_or_add_pPr()
+        x.paragraph_direction(ppr, self.rtl, explicit=True)
+        x.alignment(ppr, "center")
+        x.spacing(ppr, 0, 0)
+        height = Mm(LOGO_HEIGHT_MM)
+        width = round(height * logo.width / logo.height)
+        room = column - Mm(4)  # the cell's own margins
+        if width > room:
+            width, height = room, round(room * logo.height / logo.width)
+        picture = p.add_run().add_picture(io.BytesIO(logo.data), width=width, height=height)
+        x.picture_id(picture._inline, LOGO_PICTURE_ID)
+        alts = self.doc.letterhead.logo_alt
+        x.alt_text(
+            picture._inline,
+            " / ".join(label(span.lang, "emblem") for span in alts),
+            "\n".join(span.text for span in alts),
+        )
+
+    def _signature(self) -> None:
+        """The signatory at the end of the report, on the left of the page as Arab official
+        letters sign: the title, room for the hand signature and the seal, then the name, each
+        centred in a block as wide as SIGNATURE_BLOCK of the text. The lines keep together and
+        with the last words they sign."""
+        lh = self.doc.letterhead
+        if lh is None or not lh.signature:
+            return
+        name, title = lh.signature[0], lh.signature[1] if len(lh.signature) > 1 else None
+        body = self.word.element.body
+        last = body[-2] if len(body) > 1 else None  # the last block before the section's setup
+        if last is not None and last.tag == x.qn("w:p"):
+            x.keep_with_next(last.get_or_add_pPr())
+        away = round(self.text_width * (1 - SIGNATURE_BLOCK)) // EMU_PER_TWIP
+        lines = [title, name] if title is not None else [name]
+        for k, span in enumerate(lines):
+            p = self._add_p(self.word, "Normal")
+            self._paragraph(p, span, bold=True, align="center")
+            ppr = p._p.get_or_add_pPr()
+            # the block stands on the page's left: the indent is on the right-hand side
+            rtl = span.dir == "rtl"
+            x.indent_sides(ppr, start=away if rtl else 0, end=0 if rtl else away)
+            x.keep_lines(ppr)
+            if k < len(lines) - 1:
+                x.keep_with_next(ppr)
+            # twips: 12 mm above the block, 16 mm for the hand signature and the seal
+            x.spacing(ppr, 680 if k == 0 else 907, 0)
+
+    def _basmala(self) -> None:
+        """The basmala, centred above the title block."""
+        lh = self.doc.letterhead
+        if lh is None or lh.basmala is None:
+            return
+        p = self._add_p(self.word, "Normal")
+        self._paragraph(p, lh.basmala, bold=True, size=30, align="center")
+        ppr = p._p.get_or_add_pPr()
+        x.spacing(ppr, 0, 280)
+        x.keep_with_next(ppr)
+
+    def _template_text(self) -> None:
+        """The text of the letterhead template's headers and footers, which the document's
+        default fonts now draw: the embedded subsets must have its characters too."""
+        from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+        for rel in self.word.part.rels.values():
+            if rel.reltype not in (RT.HEADER, RT.FOOTER) or rel.is_external:
+                continue
+            text = "".join(t.text or "" for t in rel.target_part.element.iter(x.qn("w:t")))
+            if text:
+                self.used.setdefault(LATIN_FAMILY, []).append(text)
 
     def _verification(self) -> None:
         """The last page's verification block: the QR code of the reference and the record's
         SHA-256 beside the same in words, in each language of the document."""
         from docx.shared import Mm
 
-        from ..labels import label
         from ..verification import verification_qr_png
 
         v = self.doc.verification
@@ -517,8 +691,6 @@ class _Writer:
     def _alt(self, key: str) -> str:
         """An alternative text (the label `key`) in each language of the document, a line each,
         the first language first."""
-        from ..labels import label, language_name
-
         first, second = self.doc.languages[0], self.doc.languages[-1]
         return "\n".join(
             label(lang, key).format(
@@ -668,7 +840,14 @@ class _Writer:
             ppr = element.get_or_add_pPr()
             rpr = element.get_or_add_rPr()
             x.paragraph_direction(ppr, self.rtl)
-            if self.own or added:  # reportkit's look; a letterhead's own styles keep theirs
+            # A letterhead's style that names its own fonts was designed by the office: it keeps
+            # its look and its fonts. One that names none (theme fonts, as Word's and
+            # python-docx's blank templates have them) is a default: reportkit's look, or the
+            # title would lose its font and centring to a template that never chose them.
+            designed = not self.own and not added and x.names_fonts(rpr)
+            if designed:
+                self.designed.add(self.style_ids[style_id])
+            else:
                 x.alignment(ppr, align)
                 titled = style_id in ("Title", "Heading1")
                 x.spacing(ppr, before, after, 240 if titled else 300)
@@ -681,7 +860,10 @@ class _Writer:
                 x.bold(rpr, bold)
                 if style_id in ("Title", "RKOrganizer", *HEADINGS):
                     x.color(rpr, NAVY)
-            self._fonts_and_language(rpr)
+            if designed:
+                x.language(rpr, self.latin_lang, self.bidi_lang)
+            else:
+                self._fonts_and_language(rpr)
             x.run_direction(rpr, False)
             x.complex_script_like_latin(rpr)
             if style_id in HEADINGS:
@@ -784,14 +966,18 @@ class _Writer:
                 setattr(section, side, Mm(20))
         x.section_direction(section._sectPr, self.rtl)
         self.text_width = section.page_width - section.left_margin - section.right_margin
-        pairs = [(section.header, section.footer)]
+        band = self._band()
+        if band:  # page one's header holds the letterhead (w:titlePg and a first-page header)
+            section.different_first_page_header_footer = True
+        pairs = [(section.header, section.footer, False)]
         if section.different_first_page_header_footer:
-            pairs.append((section.first_page_header, section.first_page_footer))
+            pairs.append((section.first_page_header, section.first_page_footer, band))
         if self.word.settings.odd_and_even_pages_header_footer:
-            pairs.append((section.even_page_header, section.even_page_footer))
+            pairs.append((section.even_page_header, section.even_page_footer, False))
         done: set[str] = set()  # a letterhead may use one header part for several kinds
-        for header, footer in pairs:
-            for story, fill in ((header, self._header), (footer, self._footer)):
+        for header, footer, first in pairs:
+            fill_header = functools.partial(self._header, letterhead=first)
+            for story, fill in ((header, fill_header), (footer, self._footer)):
                 new = story.is_linked_to_previous  # no definition yet: python-docx adds one
                 story.is_linked_to_previous = False
                 if story.part.partname in done:
@@ -801,10 +987,11 @@ class _Writer:
                     _drop_empty_paragraphs(story._element)
                 fill(story)
 
-    def _header(self, header) -> None:
+    def _header(self, header, *, letterhead: bool = False) -> None:
         """The running header: organizer at the start side, reference at the end side, below
-        whatever art the letterhead's header holds; the marking band and the draft watermark,
-        which Word draws from the header on every page."""
+        whatever art the letterhead's header holds (page one's, with --letterhead: the office's
+        letterhead instead); the marking band and the draft watermark, which Word draws from the
+        header on every page."""
         if self.doc.marking:
             p = self._add_p(header, "Header")
             self._paragraph(
@@ -824,6 +1011,10 @@ class _Writer:
             font = ARABIC_FAMILY if self.rtl else LATIN_FAMILY
             p._p.append(x.watermark_run(text, font))
             self.used.setdefault(font, []).append(text)
+        if letterhead:
+            self._letterhead_band(header)
+            self._spacer(header, "Header")
+            return
         table = header.add_table(rows=1, cols=2, width=self.text_width)
         x.table_direction(table._tbl, self.rtl)
         x.table_borders(table._tbl)
@@ -842,8 +1033,10 @@ class _Writer:
     def _footer(self, footer) -> None:
         """ "Page X of Y" as PAGE and NUMPAGES fields; a bilingual handout gets one cell per
         language, so that each label keeps its own direction."""
+        lines = self.doc.letterhead.footer if self.doc.letterhead is not None else ()
         if not self.doc.bilingual:
             self._page_label(self._add_p(footer, "Footer"), self.doc.page_label[0], self.rtl)
+            self._footer_lines(footer, lines)
             return
         table = footer.add_table(rows=1, cols=len(self.doc.page_label), width=self.text_width)
         x.table_direction(table._tbl, self.rtl)
@@ -851,7 +1044,16 @@ class _Writer:
         x.table_look(table._tbl)
         for cell, span in zip(table.rows[0].cells, self.doc.page_label, strict=True):
             self._page_label(cell.paragraphs[0], span, span.dir == "rtl", style=True)
-        self._spacer(footer, "Footer")
+        if lines:
+            self._footer_lines(footer, lines)
+        else:
+            self._spacer(footer, "Footer")
+
+    def _footer_lines(self, footer, lines: tuple[Span, ...]) -> None:
+        """The letterhead's footer lines under "page X of Y", small and centred, on every page."""
+        for span in lines:
+            p = self._add_p(footer, "Footer")
+            self._paragraph(p, span, style="Footer", size=16, align="center", color=FOOTER_GREY)
 
     def _page_label(self, p, span: Span, rtl: bool, style: bool = False) -> None:
         ppr = p._p.get_or_add_pPr()
@@ -917,6 +1119,7 @@ class _Writer:
         return p
 
     def _title_block(self) -> None:
+        self._basmala()
         title = self.doc.title
         if title.organizer:
             for span in title.organizer:
@@ -1028,9 +1231,18 @@ class _Writer:
         self._runs(p, span, bold=bold, size=size, color=color, rtl=rtl)
 
     def _run_props(
-        self, rpr, *, rtl: bool, size: int | None = None, bold: bool | None = None
+        self,
+        rpr,
+        *,
+        rtl: bool,
+        size: int | None = None,
+        bold: bool | None = None,
+        fonts: bool = True,
     ) -> None:
-        self._fonts_and_language(rpr)
+        if fonts:
+            self._fonts_and_language(rpr)
+        else:
+            x.language(rpr, self.latin_lang, self.bidi_lang)
         if bold is not None:
             x.bold(rpr, bold)
         if size:
@@ -1101,11 +1313,13 @@ class _Writer:
     ) -> None:
         """`text` as runs of direction `rtl` at the end of `parent`, one per font that draws it."""
         own = ARABIC_FAMILY if rtl else LATIN_FAMILY
+        # in a paragraph of the letterhead's own designed style, its fonts draw the text
+        fonts = x.paragraph_style(parent) not in self.designed
         for piece, family in font_runs(text, rtl):
             rpr = x.text_run(parent, piece).get_or_add_rPr()
             if style:
                 x.run_style(rpr, style)
-            self._run_props(rpr, rtl=rtl, size=size, bold=True if bold else None)
+            self._run_props(rpr, rtl=rtl, size=size, bold=True if bold else None, fonts=fonts)
             if family:
                 x.one_font(rpr, word_family(family))
             if color:
@@ -1147,8 +1361,6 @@ def _qr_description(v, lang: str) -> str:
     """What the verification code is and what it carries, in `lang`: the reference as the code
     holds it, and the record's fingerprint (named, not spelt out: the digits are printed beside
     it, and sixty-four of them read aloud help nobody)."""
-    from ..labels import label
-
     words = {
         "code": label(lang, "verification_code"),
         "fingerprint": _in_sentence(lang, label(lang, "fingerprint")),

@@ -123,6 +123,11 @@ def keep_with_next(ppr) -> None:
     child(ppr, "keepNext", P_PR)
 
 
+def keep_lines(ppr) -> None:
+    """`w:keepLines`: the paragraph's lines stay on one page."""
+    child(ppr, "keepLines", P_PR)
+
+
 def spacing(ppr, before: int = 0, after: int = 0, line: int | None = None) -> None:
     attrs = {"before": str(before), "after": str(after)}
     if line:
@@ -133,6 +138,12 @@ def spacing(ppr, before: int = 0, after: int = 0, line: int | None = None) -> No
 def indent(ppr, start: int = 0, hanging: int = 0) -> None:
     """Indentation on the paragraph's start side (twips); w:left/w:right are logical in bidi."""
     child(ppr, "ind", P_PR, left=str(start), hanging=str(hanging))
+
+
+def indent_sides(ppr, *, start: int = 0, end: int = 0) -> None:
+    """Indentation (twips) on the paragraph's start and end sides: w:left and w:right, which Word
+    and LibreOffice read logically in a w:bidi paragraph (w:left is then the right-hand side)."""
+    child(ppr, "ind", P_PR, left=str(start), right=str(end))
 
 
 def numbering(ppr, num_id: int, level: int = 0) -> None:
@@ -173,6 +184,15 @@ def fonts(rpr, latin: str, arabic: str) -> None:
     rfonts = child(rpr, "rFonts", R_PR, ascii=latin, hAnsi=latin, cs=arabic, eastAsia=latin)
     for theme in ("asciiTheme", "hAnsiTheme", "cstheme", "eastAsiaTheme"):
         rfonts.attrib.pop(qn(f"w:{theme}"), None)
+
+
+def names_fonts(rpr) -> bool:
+    """True when `rpr`'s `w:rFonts` names a font itself (w:ascii, w:hAnsi, w:cs…), not only a
+    theme's slot (w:asciiTheme…) or nothing."""
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        return False
+    return any(rfonts.get(qn(f"w:{slot}")) for slot in ("ascii", "hAnsi", "cs", "eastAsia"))
 
 
 def one_font(rpr, family: str) -> None:
@@ -242,6 +262,17 @@ def run_direction(rpr, rtl: bool) -> None:
 def language(rpr, latin: str, bidi: str) -> None:
     """`w:lang`: the language of Latin text and of right-to-left text (e.g. ar-SA)."""
     child(rpr, "lang", R_PR, val=latin, bidi=bidi)
+
+
+def paragraph_style(element) -> str | None:
+    """The style id of the paragraph `element` is or stands in (a run's parent: a w:p or a
+    w:hyperlink), or None."""
+    while element is not None and element.tag != qn("w:p"):
+        element = element.getparent()
+    if element is None:
+        return None
+    style = element.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+    return style.get(qn("w:val")) if style is not None else None
 
 
 def text_run(parent, text: str):
@@ -344,6 +375,12 @@ def table_look(tbl, *, header_row: bool = False, header_column: bool = False) ->
         look.set(qn(f"w:{name}"), "1" if on else "0")
 
 
+def fixed_layout(tbl) -> None:
+    """`w:tblLayout w:type="fixed"`: the columns keep the widths given, whatever they hold (Word
+    and LibreOffice would otherwise widen a column to fit a long line or a picture)."""
+    child(tbl.tblPr, "tblLayout", TBL_PR, type="fixed")
+
+
 def cant_split_row(tr) -> None:
     tr_pr = tr.get_or_add_trPr()
     element = OxmlElement("w:cantSplit")
@@ -441,6 +478,12 @@ def alt_text(drawing, title: str, description: str) -> None:
     doc_pr.set("descr", xml_text(description))
     for c_nv_pr in drawing.iter(f"{{{PIC_NS}}}cNvPr"):
         c_nv_pr.set("descr", xml_text(description))
+
+
+def picture_id(drawing, number: int) -> None:
+    """The drawing's `wp:docPr` id, which Word wants unique in the whole document: python-docx
+    counts a header's pictures from 1, as it counts the body's."""
+    drawing.find(f"{{{WP_NS}}}docPr").set("id", str(number))
 
 
 def has_alt_text(doc_pr) -> bool:
