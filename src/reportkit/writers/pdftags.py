@@ -122,18 +122,13 @@ def fix_structure(pdf: pikepdf.Pdf) -> None:
     root = pdf.Root.get("/StructTreeRoot")
     if not isinstance(root, pikepdf.Dictionary):
         return
+    walk = _Walk(pdf)
     lang = str(pdf.Root.get("/Lang", ""))
     for top in _kids(root):
-        if _is_element(top):
-            _normalize(top, lang, layout=False)
-    pages = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
-    content: dict[int, dict[int, pikepdf.Object]] = {}  # page index: MCID: its element
-    owners: dict[tuple[int, int], pikepdf.Object] = {}  # annotation: its element
-    for top in _kids(root):
-        if _is_element(top):
-            _collect(top, root, pages, content, owners)
-    _mark_artifacts(pdf, content)
-    _rebuild_parent_tree(pdf, root, content, owners)
+        if isinstance(top, pikepdf.Dictionary) and "/S" in top:
+            walk.element(top, root, lang, layout=False)
+    _mark_artifacts(pdf, walk.content)
+    _rebuild_parent_tree(pdf, root, walk.content, walk.owners)
 
 
 def _kids(node: pikepdf.Object) -> list:
@@ -145,64 +140,87 @@ def _kids(node: pikepdf.Object) -> list:
     return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
 
 
-def _is_element(node: pikepdf.Object) -> bool:
-    import pikepdf
+class _Walk:
+    """One pass over the tree, top down: each element's children merged, its role, /Lang and
+    parent set, its hints removed; and what it reaches noted, MCIDs by page and annotations.
+    (Each access to a PDF object costs a call into qpdf: the pass reads each key once.)"""
 
-    if not isinstance(node, pikepdf.Dictionary) or "/S" not in node:
-        return False
-    return node.get("/Type") not in (pikepdf.Name.MCR, pikepdf.Name.OBJR)
+    def __init__(self, pdf: pikepdf.Pdf) -> None:
+        import pikepdf
+
+        self.pages = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+        self.content: dict[int, dict[int, pikepdf.Object]] = {}  # page: MCID: its element
+        self.owners: dict[tuple[int, int], pikepdf.Object] = {}  # annotation: its element
+        self.mcr, self.objr = pikepdf.Name.MCR, pikepdf.Name.OBJR
+
+    def element(self, element, parent, inherited: str, layout: bool) -> bool:
+        """Fix `element` and its subtree; False when nothing is left in it (a <br>)."""
+        import pikepdf
+
+        role = str(element.S)
+        hint = str(element.get("/RKHint", ""))
+        lang = element.get("/RKLang")
+        if hint == "layout" and role == "/Table":
+            layout = True
+        elif role == "/Table":
+            layout = False  # a real table inside a layout cell keeps its roles
+        if layout and role in _LAYOUT_ROLES:
+            element.S = pikepdf.Name.NonStruct if hint == "anonymous" else pikepdf.Name.Div
+            if "/A" in element:
+                del element["/A"]
+        elif hint.startswith("/"):
+            element.S = pikepdf.Name(hint)
+        elif hint == "anonymous" and role in ("/Sect", "/Div", "/Part"):
+            element.S = pikepdf.Name.NonStruct  # a box CSS made (a table's row), no element of ours
+        elif hint == "row-header" and role == "/TH":
+            attributes = element.get("/A")
+            if not isinstance(attributes, pikepdf.Dictionary):
+                attributes = element.A = pikepdf.Dictionary(O=pikepdf.Name.Table)
+            attributes.Scope = pikepdf.Name.Row
+        own = str(lang) if lang is not None else inherited
+        if own != inherited:
+            element.Lang = pikepdf.String(own)
+        for key in _HINTS:
+            if key in element:
+                del element[key]
+        element.P = parent
+        page_object = element.get("/Pg")
+        page = self.pages.get(page_object.objgen) if page_object is not None else None
+        if role == "/Figure" and page_object is not None:
+            _figure_bbox(element, page_object)
+        kids, changed = _merged(element)
+        kept = []
+        for kid in kids:
+            if isinstance(kid, int):
+                if page is not None:
+                    self.content.setdefault(page, {})[int(kid)] = element
+            elif isinstance(kid, pikepdf.Dictionary):
+                kind = kid.get("/Type")
+                if kind == self.mcr:
+                    where = self.pages.get(kid.Pg.objgen) if "/Pg" in kid else page
+                    if where is not None:
+                        self.content.setdefault(where, {})[int(kid.MCID)] = element
+                elif kind == self.objr:
+                    self.owners[kid.Obj.objgen] = element
+                elif "/S" in kid and not self.element(kid, element, own, layout):
+                    changed = True
+                    continue  # an element with nothing in it says nothing
+            kept.append(kid)
+        if changed:
+            element.K = pikepdf.Array(kept)
+        return bool(kept)
 
 
-def _normalize(element: pikepdf.Dictionary, inherited: str, layout: bool) -> None:
-    """Merge fragments among `element`'s children, give roles and /Lang, drop the hints; then
-    the same for each child. `layout`: inside a layout table (its cells become Div)."""
-    import pikepdf
-
-    hint = str(element.get("/RKHint", ""))
-    role = str(element.S)
-    if hint == "layout" and role == "/Table":
-        layout = True
-    elif role == "/Table":
-        layout = False  # a real table inside a layout cell keeps its roles
-    if layout and role in _LAYOUT_ROLES:
-        element.S = pikepdf.Name.NonStruct if hint == "anonymous" else pikepdf.Name.Div
-        if "/A" in element:
-            del element["/A"]
-    elif hint.startswith("/"):
-        element.S = pikepdf.Name(hint)
-    elif hint == "anonymous" and role in ("/Sect", "/Div", "/Part"):
-        element.S = pikepdf.Name.NonStruct  # a box CSS made (a table's row), no element of ours
-    elif hint == "row-header" and role == "/TH":
-        attributes = element.get("/A")
-        if not isinstance(attributes, pikepdf.Dictionary):
-            attributes = element.A = pikepdf.Dictionary(O=pikepdf.Name.Table)
-        attributes.Scope = pikepdf.Name.Row
-    own = str(element.get("/RKLang", "")) or inherited
-    if own != inherited:
-        element.Lang = pikepdf.String(own)
-    for key in _HINTS:
-        if key in element:
-            del element[key]
-    kids = []
-    for kid in _merged(element):
-        if _is_element(kid):
-            kid.P = element
-            _normalize(kid, own, layout)
-            if not _kids(kid):
-                continue  # an element with nothing in it (a <br>) says nothing
-        kids.append(kid)
-    element.K = pikepdf.Array(kids)
-
-
-def _merged(element: pikepdf.Dictionary) -> list:
+def _merged(element: pikepdf.Dictionary) -> tuple[list, bool]:
     """`element`'s children, the later fragments of one HTML element (on later pages) folded
-    into the first: their children appended to its, in order."""
+    into the first: their children appended to its, in order; and whether any was."""
     import pikepdf
 
     out: list = []
     first: dict[int, pikepdf.Dictionary] = {}
+    changed = False
     for kid in _kids(element):
-        key = kid.get("/RKKey") if _is_element(kid) else None
+        key = kid.get("/RKKey") if isinstance(kid, pikepdf.Dictionary) else None
         if key is None:
             out.append(kid)
             continue
@@ -217,29 +235,8 @@ def _merged(element: pikepdf.Dictionary) -> list:
                 grandkid = pikepdf.Dictionary(Type=pikepdf.Name.MCR, Pg=kid.Pg, MCID=grandkid)
             moved.append(grandkid)
         target.K = pikepdf.Array(_kids(target) + moved)
-    return out
-
-
-def _collect(element, parent, pages, content, owners) -> None:
-    """Map every MCID and annotation the tree reaches to the element that holds it."""
-    import pikepdf
-
-    element.P = parent
-    page = pages.get(element.Pg.objgen) if "/Pg" in element else None
-    if element.S == pikepdf.Name.Figure and page is not None:
-        _figure_bbox(element, element.Pg)
-    for kid in _kids(element):
-        if isinstance(kid, int):
-            if page is not None:
-                content.setdefault(page, {})[int(kid)] = element
-        elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == pikepdf.Name.MCR:
-            where = pages.get(kid.Pg.objgen) if "/Pg" in kid else page
-            if where is not None:
-                content.setdefault(where, {})[int(kid.MCID)] = element
-        elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == pikepdf.Name.OBJR:
-            owners[kid.Obj.objgen] = element
-        elif _is_element(kid):
-            _collect(kid, element, pages, content, owners)
+        changed = True
+    return out, changed
 
 
 # CSS pixels to PDF points: WeasyPrint writes a figure's /BBox in CSS pixels from the page's top
