@@ -1,12 +1,12 @@
 """DOCX writer on python-docx: the Document as a Word file that is right-to-left where its text is.
 
 The user's letterhead (a reference .docx or .dotx, like pandoc's --reference-doc) gives styles,
-page setup and header art; whatever styles it lacks are added. A style it designed (one naming
-its own fonts) keeps its look and fonts (only direction, language and the complex-script twins
-of size and weight are set); one it merely has, with the blank template's theme fonts, gets
-reportkit's look, so the title keeps its font and centring. Document defaults, styles and the
-theme are set so that text a user types into the file later is Arabic, right to left, in the
-right font.
+page setup and header art; whatever styles it lacks are added, and the styles it has keep their
+look (only direction, fonts and the complex-script twins of size and weight are set). Its title
+and heading styles keep theirs only if it designed them, naming fonts of its own (which they
+then keep too); the blank template's, in theme fonts, get reportkit's look, so that the title
+keeps its font and centring. Document defaults, styles and the theme are set so that text a user
+types into the file later is Arabic, right to left, in the right font.
 
 The office's letterhead description (--letterhead) is page one's header, as Word's letterhead
 templates have it (w:titlePg): the right block, the emblem and the left block in a borderless
@@ -840,14 +840,15 @@ class _Writer:
             ppr = element.get_or_add_pPr()
             rpr = element.get_or_add_rPr()
             x.paragraph_direction(ppr, self.rtl)
-            # A letterhead's style that names its own fonts was designed by the office: it keeps
-            # its look and its fonts. One that names none (theme fonts, as Word's and
-            # python-docx's blank templates have them) is a default: reportkit's look, or the
-            # title would lose its font and centring to a template that never chose them.
-            designed = not self.own and not added and x.names_fonts(rpr)
+            # A letterhead's styles keep their look. Its title and heading styles only when it
+            # designed them, naming fonts of its own (then they keep those fonts too): the blank
+            # template's headings, in theme fonts, were never chosen, and would take the title's
+            # font and centring.
+            heading = style_id in ("Title", *HEADINGS)
+            designed = not self.own and not added and heading and x.names_fonts(rpr)
             if designed:
                 self.designed.add(self.style_ids[style_id])
-            else:
+            if self.own or added or (heading and not designed):
                 x.alignment(ppr, align)
                 titled = style_id in ("Title", "Heading1")
                 x.spacing(ppr, before, after, 240 if titled else 300)
