@@ -485,10 +485,9 @@ class _Writer:
         lh = self.doc.letterhead
         if lh is None or lh.logo is None or lh.logo.mime != "image/svg+xml":
             return
-        where = self.doc.options.get("letterhead")
-        name = f"--letterhead {x.one_line(str(where))}" if where else "letterhead"
         raise UsageError(
-            f"{name}: the logo is an SVG, which a DOCX cannot hold without a PNG copy beside it; "
+            f"{x.one_line(lh.logo.name)}: the logo is an SVG, which a DOCX cannot hold without "
+            f"a PNG copy beside it; "
             f"give the logo as a PNG (or JPEG) for DOCX"
         )
 
