@@ -10,6 +10,9 @@ know, reportkit's template says with ordinary HTML, and this module carries it i
   `<th scope="row">` gets /Scope /Row. A `<bdi>` isolate is a Span.
 - **Languages.** Every element whose `lang` differs from its parent's gets /Lang (the English
   column of a handout, an English title under the Arabic one); the catalog has the document's.
+  An isolate (a Latin run inside Arabic: "INTERPOL", "C++", a phone number) has a direction,
+  not a language, so it keeps its paragraph's: tagging it "en" would be a guess, and a wrong
+  /Lang makes a screen reader read with the wrong voice.
 - **Artifacts.** The running header and the footer (margin boxes), the classification marking
   and the draft watermark are drawn on every page but are not content: their marked content
   becomes /Artifact and they leave the structure tree, with any link annotation inside them.
