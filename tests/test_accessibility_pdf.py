@@ -16,7 +16,6 @@ import yaml
 
 from conftest import EXAMPLE, record_texts, run_cli
 from reportkit.labels import label
-from reportkit.writers.html import QR_ALT
 from support.readers import (
     marked_content,
     missing_words,
@@ -247,10 +246,10 @@ def test_the_title_block_is_a_table_with_row_headers(handout):
 def test_the_qr_code_is_a_figure_described_in_each_language(example, handout):
     elements = struct_elements(example)
     (figure,) = roles(elements, "Figure")
-    assert elements[figure]["alt"] == QR_ALT["ar"]
+    assert elements[figure]["alt"] == label("ar", "qr_alt")
     elements = struct_elements(handout)
     (figure,) = roles(elements, "Figure")
-    assert elements[figure]["alt"] == f"{QR_ALT['ar']} / {QR_ALT['en']}"
+    assert elements[figure]["alt"] == f"{label('ar', 'qr_alt')} / {label('en', 'qr_alt')}"
     left, bottom, right, top = (float(v) for v in elements[figure]["attributes"]["/BBox"])
     assert 0 < left < right <= 595.3 and 0 < bottom < top <= 841.9  # points, on the page
 

@@ -285,7 +285,10 @@ def export(
     ] = True,
     pdfa: Annotated[
         bool,
-        typer.Option("--pdfa", help="PDF/A-3 for archiving (the record is embedded either way)."),
+        typer.Option(
+            "--pdfa",
+            help="PDF/A-3a for archiving (3b with --no-tags); the record is embedded either way.",
+        ),
     ] = False,
     tags: Annotated[
         bool,

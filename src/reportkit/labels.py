@@ -33,6 +33,7 @@ LABELS: dict[str, dict[str, str]] = {
         "pairs_table": "النص باللغة {first} وترجمته باللغة {second}، جنباً إلى جنب",
         "verification_table": "رمز التحقق، وبجانبه ما يحمله مكتوباً",
         "letterhead_table": "ترويسة الجهة: جدول تنسيق، بيانات الجهة وشعارها",
+        "qr_alt": "رمز QR للتحقق من الوثيقة، يحمل مرجعها وبصمة السجل (SHA-256) المطبوعين بجانبه",
     },
     "en": {
         "summary": "Summary",
@@ -61,6 +62,7 @@ LABELS: dict[str, dict[str, str]] = {
         "pairs_table": "{first} text and its {second} translation, side by side",
         "verification_table": "The verification code, with what it holds written beside it",
         "letterhead_table": "Letterhead: a layout table holding the office's name and emblem",
+        "qr_alt": "Document verification QR code, holding the reference and the record fingerprint (SHA-256) printed beside it",
     },
     "fr": {
         "summary": "Résumé",
@@ -89,6 +91,7 @@ LABELS: dict[str, dict[str, str]] = {
         "pairs_table": "Texte en {first} et sa traduction en {second}, côte à côte",
         "verification_table": "Le code de vérification, avec son contenu écrit à côté",
         "letterhead_table": "En-tête : un tableau de mise en page avec le nom de l'administration et son emblème",
+        "qr_alt": "Code QR de vérification du document, contenant la référence et l'empreinte de l'enregistrement (SHA-256) imprimées à côté",
     },
 }
 

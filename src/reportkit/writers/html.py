@@ -296,20 +296,11 @@ def render_html(
     )
 
 
-# What the verification code is, for whoever cannot see it: the PDF's Figure /Alt (WeasyPrint
-# takes an SVG's <title>) and the HTML's accessible name, in every language of the document.
-QR_ALT = {
-    "ar": "رمز QR للتحقق من الوثيقة، يحمل مرجعها وبصمة السجل (SHA-256) المطبوعين بجانبه",
-    "en": "Document verification QR code, holding the reference and the record fingerprint "
-    "(SHA-256) printed beside it",
-    "fr": "Code QR de vérification du document, contenant la référence et l'empreinte de "
-    "l'enregistrement (SHA-256) imprimées à côté",
-}
-
-
 def qr_alt(document: Document) -> str:
-    """The verification code's text alternative: one sentence per language, " / " between."""
-    return " / ".join(QR_ALT.get(lang, QR_ALT["en"]) for lang in document.languages)
+    """The verification code's text alternative (the PDF's Figure /Alt: WeasyPrint takes an
+    SVG's <title>; the HTML's accessible name): one sentence per document language, " / "
+    between."""
+    return " / ".join(label(lang, "qr_alt") for lang in document.languages)
 
 
 def qr_svg(document: Document) -> str:
