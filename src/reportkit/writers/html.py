@@ -1,7 +1,9 @@
 """HTML writer: the Jinja2 template filled with a Document (also the input of the PDF engine).
 
 Record text reaches the template only as variables, with autoescaping on: it is never compiled as
-template code, and HTML in it is shown as text.
+template code, and HTML in it is shown as text. An office's own templates (`--template DIR`) are
+looked for first and run sandboxed (`reportkit.templates`); reportkit's fill in what they lack.
+The letterhead's emblem goes into the page as a data: image: the renderer reads no file for it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import dataclasses
 import re
 import unicodedata
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..conventions import digits
@@ -18,9 +21,10 @@ from ..document import Document, Span
 from ..inline import Run
 from ..labels import label
 from ..languages import direction, first_strong_direction
-from ..resources import ARABIC_FAMILY, FALLBACK_FAMILIES, LATIN_FAMILY, fonts_dir, templates_dir
+from ..resources import ARABIC_FAMILY, FALLBACK_FAMILIES, LATIN_FAMILY, templates_dir
 
 if TYPE_CHECKING:
+    import jinja2
     from markupsafe import Markup
 
 # What every page repeats is a short form: the running header (organizer or title, and the
@@ -220,15 +224,13 @@ def span_html(span: Span, cell: bool = False, print_breaks: bool = True) -> Mark
 
 
 @cache
-def _environment():
+def _environment(folder: Path | None = None) -> jinja2.Environment:
+    """reportkit's templates, or a user's `folder` over them in the sandbox (`templates`)."""
     import jinja2
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir())),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=False,
-    )
+    from ..templates import environment
+
+    env = environment(folder)
     env.filters["breakable"] = breakable
 
     @jinja2.pass_context
@@ -237,6 +239,12 @@ def _environment():
 
     env.filters["inline"] = inline
     return env
+
+
+def template_folder(document: Document) -> Path | None:
+    """The office's template folder for this document (`--template`), or None."""
+    folder = document.options.get("template")
+    return Path(str(folder)) if folder else None
 
 
 def css_string(text: str) -> str:
@@ -272,28 +280,90 @@ def _short(span: Span, limit: int) -> Span:
     return dataclasses.replace(span, text=short_text(span.text, limit))
 
 
+def context(
+    document: Document, *, stylesheet: str | None = None, print_breaks: bool = True
+) -> dict[str, object]:
+    """What the template receives (`templates.VARIABLES` says what each is)."""
+    style = document.digits
+    reference = document.reference
+    return {
+        "doc": document,
+        "blocks": document.blocks,
+        "running": [_short(s, RUNNING_CHARS) for s in document.running],
+        "running_reference": reference and _short(reference, REFERENCE_CHARS),
+        "outline": short_text(document.title.title[0].text, OUTLINE_CHARS),
+        "print_breaks": print_breaks,
+        "dirs": [direction(lang) for lang in document.languages],
+        "number": lambda n, lang: digits(str(n), style) if lang == "ar" else str(n),
+        "page_content": page_content(document),
+        "stylesheet": stylesheet,
+        "label": label,
+        "qr_svg": qr_svg(document),
+        "logo": logo(document),
+        "footer_margin": footer_margin(document),
+    }
+
+
 def render_html(
     document: Document, *, stylesheet: str | None = None, print_breaks: bool = True
 ) -> str:
     """The report as HTML that links `report.css` (or embeds `stylesheet`). `print_breaks`:
-    the line-break controls inside links and numbers that print needs (see `run_html`)."""
-    style = document.digits
-    template = _environment().get_template("report.html.j2")
-    reference = document.reference
-    return template.render(
-        doc=document,
-        blocks=document.blocks,
-        running=[_short(s, RUNNING_CHARS) for s in document.running],
-        running_reference=reference and _short(reference, REFERENCE_CHARS),
-        outline=short_text(document.title.title[0].text, OUTLINE_CHARS),
-        print_breaks=print_breaks,
-        dirs=[direction(lang) for lang in document.languages],
-        number=lambda n, lang: digits(str(n), style) if lang == "ar" else str(n),
-        page_content=page_content(document),
-        stylesheet=stylesheet,
-        label=label,
-        qr_svg=qr_svg(document),
-    )
+    the line-break controls inside links and numbers that print needs (see `run_html`). With a
+    template folder (`--template`), its templates over reportkit's; their failures are one
+    line (`templates.template_failure`)."""
+    values = context(document, stylesheet=stylesheet, print_breaks=print_breaks)
+    folder = template_folder(document)
+    if folder is None:
+        return _environment().get_template("report.html.j2").render(values)
+    from ..templates import check_resources, template_failure
+
+    shown = str(document.options.get("template_given") or folder)
+    try:
+        html = _environment(folder).get_template("report.html.j2").render(values)
+    except Exception as err:  # whatever a user's template raises is that template's failure
+        raise template_failure(err, folder, shown) from None
+    check_resources(html, folder, shown)
+    return html
+
+
+# The letterhead's emblem on page one: at most this high, and this wide (its column between the
+# right and left blocks, as in the other writers).
+LOGO_HEIGHT_MM = 25.0
+LOGO_COLUMN_MM = 0.26 * 170  # of the 170 mm between the page's side margins
+
+
+def logo(document: Document) -> dict[str, object] | None:
+    """The letterhead's emblem for the template: a data: URI (the renderer reads no file), its
+    text alternative in each document language, and its size in millimetres, the largest within
+    its column and 25 mm high that keeps its proportions."""
+    lh = document.letterhead
+    if lh is None or lh.logo is None:
+        return None
+    image = lh.logo
+    scale = min(LOGO_COLUMN_MM / image.width, LOGO_HEIGHT_MM / image.height)
+    return {
+        "src": f"data:{image.mime};base64,{base64.b64encode(image.data).decode()}",
+        "alt": " / ".join(s.text for s in lh.logo_alt if s.text),
+        "width": round(image.width * scale, 2),
+        "height": round(image.height * scale, 2),
+    }
+
+
+# The bottom margin (report.css) and what stands in it: "page X of Y" from its top, then the
+# letterhead's footer lines, which must stay FOOTER_CLEAR_MM above the paper's edge (the margin
+# grows only when they would not).
+BOTTOM_MM = 24.0
+FOOTER_TOP_MM = 8.5  # under the rule: 2 mm, one 9 pt line of the page label, a little air
+FOOTER_LINE_MM = 8 * 1.45 * 25.4 / 72  # 8 pt lines
+FOOTER_CLEAR_MM = 8.0
+
+
+def footer_margin(document: Document) -> float:
+    """The bottom margin in millimetres: room for the letterhead's footer lines, if any."""
+    lines = len(document.letterhead.footer) if document.letterhead is not None else 0
+    if not lines:
+        return BOTTOM_MM
+    return round(max(BOTTOM_MM, FOOTER_TOP_MM + lines * FOOTER_LINE_MM + FOOTER_CLEAR_MM), 2)
 
 
 def qr_alt(document: Document) -> str:
@@ -319,9 +389,27 @@ def qr_svg(document: Document) -> str:
     return f"{svg[:end]}<title>{escape(alt)}</title>{svg[end:]}"
 
 
-def _font_data_uri(match: re.Match[str]) -> str:
-    data = (fonts_dir() / match.group(1)).read_bytes()
-    return f'url("data:font/ttf;base64,{base64.b64encode(data).decode()}")'
+_CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')]+)\1\s*\)""")
+
+
+def inline_urls(css: str, folder: Path | None) -> str:
+    """Each `url(…)` of a stylesheet that names a file a render may read (relative to the
+    template folder, else reportkit's templates: `templates.resolve`) as a data: URL."""
+    from ..templates import MEDIA_TYPES, resolve
+
+    base = folder or templates_dir()
+
+    def data_uri(match: re.Match[str]) -> str:
+        target = match.group(2)
+        if ":" in target:  # data: or a URL with a scheme: never fetched, left as written
+            return match.group()
+        path = resolve(base / target, folder)
+        if path is None:
+            return match.group()
+        media = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+        return f'url("data:{media};base64,{base64.b64encode(path.read_bytes()).decode()}")'
+
+    return _CSS_URL.sub(data_uri, css)
 
 
 def fallbacks_needed(document: Document) -> set[str]:
@@ -341,12 +429,17 @@ def fallbacks_needed(document: Document) -> set[str]:
 
 
 def render_standalone(document: Document) -> bytes:
-    """One self-contained HTML file: stylesheet inline and fonts as data, so it opens anywhere.
+    """One self-contained HTML file: stylesheet inline (the template folder's, else reportkit's)
+    and fonts as data, so it opens anywhere.
     A fallback font is embedded only when the document has a character drawn with it (the
     emoji and symbol fonts would double the file's size)."""
-    css = (templates_dir() / "report.css").read_text(encoding="utf-8")
+    from ..templates import STYLESHEET, resolve
+
+    folder = template_folder(document)
+    source = resolve((folder or templates_dir()) / STYLESHEET, folder)
+    css = source.read_text(encoding="utf-8") if source is not None else ""
     needed = fallbacks_needed(document)
     for family in set(FALLBACK_FAMILIES) - needed:
         css = re.sub(rf'@font-face {{ font-family: "{family}";[^}}]*}}\n', "", css)
-    css = re.sub(r'url\("\.\./fonts/([\w.-]+)"\)', _font_data_uri, css)
+    css = inline_urls(css, folder)
     return render_html(document, stylesheet=css, print_breaks=False).encode("utf-8")

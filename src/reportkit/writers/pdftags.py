@@ -13,9 +13,11 @@ know, reportkit's template says with ordinary HTML, and this module carries it i
   An isolate (a Latin run inside Arabic: "INTERPOL", "C++", a phone number) has a direction,
   not a language, so it keeps its paragraph's: tagging it "en" would be a guess, and a wrong
   /Lang makes a screen reader read with the wrong voice.
-- **Artifacts.** The running header and the footer (margin boxes), the classification marking
-  and the draft watermark are drawn on every page but are not content: their marked content
-  becomes /Artifact and they leave the structure tree, with any link annotation inside them.
+- **Artifacts.** The running header and the footer (margin boxes), the classification marking,
+  the draft watermark and the letterhead's footer lines are drawn on every page but are not
+  content: their marked content becomes /Artifact and they leave the structure tree, with any
+  link annotation inside them. The letterhead on page one (the office's name, its emblem as a
+  Figure with /Alt) and the signature are content: whoever reads the report hears who wrote it.
 - **One element per element, not per page.** WeasyPrint builds the tree page by page, so a
   paragraph, a list or a bilingual row broken across a page is two elements, and a handout row
   split over two pages would read Arabic, English, Arabic, English. Fragments of one HTML element
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
     import pikepdf
 
 # Classes of the template whose boxes are page furniture, not content.
-ARTIFACT_CLASSES = frozenset({"running", "marking", "watermark"})
+ARTIFACT_CLASSES = frozenset({"running", "marking", "watermark", "letterhead-footer"})
 # Classes of the template that carry a list's roles.
 LIST_ROLES = {"list": "/L", "item": "/LI", "marker": "/Lbl", "item-body": "/LBody"}
 _LAYOUT_ROLES = frozenset({"/Table", "/THead", "/TBody", "/TFoot", "/TR", "/TH", "/TD"})

@@ -1,7 +1,9 @@
 """PDF writer on WeasyPrint: the HTML writer's page, laid out by Pango/HarfBuzz.
 
-The renderer may read only reportkit's own templates and fonts: every other URL — a file path or a
-network address that a record might smuggle in — is refused by the URL fetcher.
+The renderer may read only reportkit's own templates and fonts, and an office's template folder
+(`--template`): every other URL — a file path or a network address that a record or a template
+might smuggle in — is refused by the URL fetcher. The letterhead's emblem arrives in the page as
+a `data:` image, the one kind of data URL it accepts.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
-from ..resources import is_resource, templates_dir
+from ..resources import templates_dir
 
 if TYPE_CHECKING:  # the worker process imports this module first: nothing heavy before WeasyPrint
     from ..document import Document
@@ -21,11 +23,38 @@ class ResourceRefused(Exception):
     pass
 
 
-_TYPES = {".css": "text/css", ".ttf": "font/ttf", ".png": "image/png", ".svg": "image/svg+xml"}
+# The data URLs the page may hold: images (the letterhead's emblem, already checked when the
+# letterhead was read). Not stylesheets or fonts, which come from files we know.
+_DATA_TYPES = frozenset({"image/png", "image/jpeg", "image/svg+xml"})
+# write_pdf's options travel to the worker as plain data; the template folder rides along under
+# this key, taken out before WeasyPrint sees them.
+TEMPLATE_OPTION = "reportkit_template"
 
 
-def _own_files_fetcher():
+def _data_image(url: str) -> tuple[str, bytes] | None:
+    """A `data:` URL's media type and bytes, when it is an image we accept (base64 or not)."""
+    import base64
+    import binascii
+
+    header, comma, payload = url[5:].partition(",")
+    if not comma:
+        return None
+    media, *params = header.split(";")
+    if media.strip().lower() not in _DATA_TYPES:
+        return None
+    try:
+        data = base64.b64decode(payload, validate=True) if "base64" in params else None
+    except binascii.Error:
+        return None
+    return media.strip().lower(), data if data is not None else unquote(payload).encode()
+
+
+def _own_files_fetcher(folder: Path | None = None):
+    """The URL fetcher of a render: reportkit's templates and fonts, `folder`'s files (an
+    office's templates, see `templates.resolve`), and data: images; nothing else."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    from ..templates import MEDIA_TYPES, resolve
 
     class OwnFilesFetcher(URLFetcher):
         """Serves reportkit's templates and fonts; refuses every other URL, local or remote."""
@@ -33,15 +62,19 @@ def _own_files_fetcher():
         def fetch(self, url, headers=None):
             parsed = urlparse(url)
             if parsed.scheme == "file":
-                path = Path(unquote(parsed.path))
-                if is_resource(path):
-                    content_type = _TYPES.get(path.suffix, "application/octet-stream")
+                path = resolve(Path(unquote(parsed.path)), folder)
+                if path is not None:
+                    content_type = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
                     return URLFetcherResponse(
-                        url, path.read_bytes(), {"Content-Type": content_type}
+                        path.as_uri(), path.read_bytes(), {"Content-Type": content_type}
                     )
-            raise ResourceRefused(f"reportkit does not fetch {url!r} while rendering")
+            elif parsed.scheme == "data":
+                image = _data_image(url)
+                if image is not None:
+                    return URLFetcherResponse(url, image[1], {"Content-Type": image[0]})
+            raise ResourceRefused(f"reportkit does not fetch {url[:80]!r} while rendering")
 
-    return OwnFilesFetcher(allowed_protocols=("file",))
+    return OwnFilesFetcher(allowed_protocols=("file", "data"))
 
 
 def tagged(document: Document) -> bool:
@@ -59,8 +92,12 @@ def write_options(document: Document) -> dict:
     if document.options.get("pdfa"):
         from ..archive import pdfa_write_options
 
-        return pdfa_write_options(document)
-    return {"pdf_variant": "pdf/ua-1"} if tagged(document) else {}
+        options = pdfa_write_options(document)
+    else:
+        options = {"pdf_variant": "pdf/ua-1"} if tagged(document) else {}
+    if document.options.get("template"):
+        options = {**options, TEMPLATE_OPTION: str(document.options["template"])}
+    return options
 
 
 def _writes_tags(options: dict) -> bool:
@@ -72,7 +109,8 @@ def _writes_tags(options: dict) -> bool:
 
 
 def html_to_pdf(html: str, options: dict) -> bytes:
-    """The one place WeasyPrint renders: reportkit's HTML, fetching only reportkit's files.
+    """The one place WeasyPrint renders: reportkit's HTML, fetching only reportkit's files (and
+    the template folder's, `TEMPLATE_OPTION`).
     Its text layer is then corrected (`pdftext`), so that every word printed is found again,
     and a tagged file's structure made one a screen reader can use (`pdftags`)."""
     import contextlib
@@ -83,11 +121,16 @@ def html_to_pdf(html: str, options: dict) -> bytes:
     from .pdftags import fix_structure, tagging
     from .pdftext import fix_text_layer
 
+    options = dict(options)
+    folder = options.pop(TEMPLATE_OPTION, None)
+    folder = Path(folder) if folder else None
+    # Relative URLs (report.css) are the template folder's, else reportkit's templates'.
+    base = (folder or templates_dir()).as_uri() + "/"
     tags = _writes_tags(options)
     out = io.BytesIO()
     with tagging() if tags else contextlib.nullcontext():
         weasyprint.HTML(
-            string=html, base_url=templates_dir().as_uri() + "/", url_fetcher=_own_files_fetcher()
+            string=html, base_url=base, url_fetcher=_own_files_fetcher(folder)
         ).write_pdf(out, **options)
     fixed = io.BytesIO()
     with pikepdf.open(io.BytesIO(out.getvalue())) as pdf:
