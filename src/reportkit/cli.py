@@ -251,6 +251,13 @@ def export(
             "footer), the same in every format."
         ),
     ] = None,
+    template: Annotated[
+        Path | None,
+        typer.Option(
+            help="A folder of your own HTML templates (report.html.j2, report.css) for the HTML "
+            "and the WeasyPrint PDF; reportkit's fill in what it lacks (reportkit template init)."
+        ),
+    ] = None,
     docx_template: Annotated[
         Path | None,
         typer.Option(help="A .docx letterhead whose styles, page setup and header art are used."),
@@ -358,6 +365,7 @@ def export(
             strict=o["strict"],
             tags=o["tags"],
             letterhead=o["letterhead"],
+            template=o["template"],
         )
         try:
             written = do_export(record, formats, o["output"], options)
@@ -530,6 +538,37 @@ def _write_and_say(target: str | Path, data: bytes) -> None:
     write_output(target, data)
     if _is_regular_or_new(target):
         say(str(target))
+
+
+template_app = typer.Typer(
+    help="Your own HTML templates for the HTML and the WeasyPrint PDF (export --template DIR).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings=CONTEXT,
+)
+app.add_typer(template_app, name="template")
+
+
+@template_app.command(
+    "init",
+    epilog="Examples:\n\n\b\n  reportkit template init office-templates"
+    "\n  reportkit export r.yaml --template office-templates",
+)
+def template_init(
+    folder: Annotated[Path, typer.Argument(help="The folder to write (created if need be).")],
+    quiet: QuietOpt = False,
+) -> None:
+    """Copy reportkit's templates (report.html.j2, report.css) into FOLDER to change, with a
+    README of the variables they receive. Existing files are never replaced."""
+    set_verbosity(quiet, False)
+
+    def action():
+        from .templates import init
+
+        for path in init(folder):
+            say(str(path))
+
+    run(action)
 
 
 models_app = typer.Typer(

@@ -74,6 +74,7 @@ EXPORT_OPTIONS: dict[str, Any] = {
     "engine": _choice("weasyprint", "reportlab"),
     "docx_template": _PATH,
     "letterhead": _PATH,
+    "template": _PATH,
     "embed_fonts": _flag,
     "glossary": _PATH,
     "cache": _flag,

@@ -43,6 +43,7 @@ class ExportOptions:
     strict: bool = False  # a character no font can draw is an error, not a warning
     tags: bool = True  # a tagged, accessible PDF (PDF/UA-1); False: the smallest untagged file
     letterhead: Path | None = None  # the office's letterhead description (YAML)
+    template: Path | None = None  # the office's HTML templates over reportkit's (HTML, WeasyPrint)
 
 
 def load(source: str | Path | None):
@@ -97,6 +98,12 @@ def document_for(record, options: ExportOptions) -> Document:
 
     check_glyphs(document.spans(), strict=options.strict)
     extra = {"pdfa": options.pdfa, "tags": options.tags}
+    if options.template is not None:
+        from .templates import template_folder
+
+        # checked before any rendering; messages name the folder as it was given
+        extra["template"] = str(template_folder(options.template))
+        extra["template_given"] = str(options.template)
     if options.locale:
         extra["locale"] = options.locale
     return with_options(document, **extra)
@@ -124,6 +131,13 @@ def render(document: Document, fmt: str, options: ExportOptions) -> bytes:
             raise UsageError(f"unknown PDF engine {options.engine!r} (weasyprint or reportlab)")
         if options.pdfa and name != "pdf":
             raise UsageError("--pdfa needs the WeasyPrint engine (--engine weasyprint)")
+        if options.template is not None and name != "pdf":
+            from .messages import warn
+
+            warn(
+                "--template shapes the HTML and the WeasyPrint PDF; "
+                "--engine reportlab keeps its own layout"
+            )
         from .archive import finish_archival
 
         if name == "pdf" and options.pdf_worker is not None:
