@@ -23,6 +23,7 @@ from docx.oxml.ns import qn
 
 from conftest import EXAMPLE, run_cli
 from support.readers import docx_to_pdf, outline_entries
+from support.records import BILINGUAL
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
@@ -34,30 +35,6 @@ ARABIC_LETTER = re.compile("[\u0620-\u064a]")
 INVISIBLE = re.compile("[\u200e\u200f\u2060]")  # direction marks and word joiners in the runs
 
 # Human translations for every text, so that --lang ar+en needs no translation model.
-BILINGUAL = {
-    "language": "ar",
-    "conference": {
-        "title": {
-            "ar": "الاجتماع التنسيقي الثالث لمكافحة الجرائم المعلوماتية",
-            "en": "Third Coordination Meeting on Cybercrime",
-        },
-        "organizer": {
-            "ar": "الأمانة العامة لمجلس وزراء الداخلية العرب",
-            "en": "General Secretariat of the Council of Arab Interior Ministers",
-        },
-        "city": {"ar": "تونس", "en": "Tunis"},
-        "start_date": "2024-03-10",
-        "reference": "GS/12/2024",
-    },
-    "summary": {"ar": "ناقش الاجتماع سبل التعاون.", "en": "The meeting discussed cooperation."},
-    "topics": [{"ar": "التعاون الأمني", "en": "Security cooperation"}],
-    "sections": [
-        {
-            "heading": {"ar": "وقائع الاجتماع", "en": "Proceedings"},
-            "paragraphs": [{"ar": "افتتح الاجتماع.", "en": "The meeting was opened."}],
-        }
-    ],
-}
 
 
 def export(folder: Path, record: Path, name: str, *options: str) -> Path:

@@ -11,7 +11,6 @@ import hashlib
 import io
 import json
 import re
-import shutil
 import subprocess
 
 import pikepdf
@@ -49,7 +48,7 @@ from reportkit.verification import (
 )
 from reportkit.writers.html import render_html
 from reportkit.writers.weasy import _own_files_fetcher, html_to_pdf, write_options
-from support.readers import pdfa_report, pdffonts
+from support.readers import pdfa_report, pdffonts, zbar
 
 CREATED = dt.datetime(2024, 7, 13, 9, 30, tzinfo=dt.UTC)
 XMP_NS = {
@@ -501,16 +500,6 @@ def test_qr_matrix_round_trip(document):
     dark = sum(sum(row) for row in again.get_matrix())
     widths = [int(w) for w in re.findall(r"h(\d+)v1", svg)]
     assert sum(widths) == dark
-
-
-def zbar(png_path) -> str:
-    if shutil.which("zbarimg") is None:
-        pytest.skip("zbarimg is not installed (Debian package zbar-tools)")
-    result = subprocess.run(
-        ["zbarimg", "--quiet", "--raw", str(png_path)], capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
 
 
 def test_png_code_decodes(document, tmp_path):

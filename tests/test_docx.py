@@ -12,9 +12,7 @@ import datetime as dt
 import io
 import re
 import shutil
-import struct
 import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from docx.shared import Inches, Pt
 from lxml import etree
 
 from conftest import EXAMPLE, record_texts, run_cli
+from support.letterheads import png
 from support.readers import (
     KASHIDA_ARTIFACT,
     dejavu_only_fontconfig,
@@ -784,24 +783,6 @@ def test_bilingual_layout_in_libreoffice(bilingual_layout):
 # -- the user's letterhead ------------------------------------------------------------------------
 
 
-def tiny_png(width: int = 12, height: int = 6) -> bytes:
-    """A valid navy PNG, made from its bytes."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    rows = b"".join(b"\x00" + b"\x1a\x3a\x5c" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
 REMOVED_STYLES = ("Heading1", "Heading2", "ListParagraph")
 
 
@@ -815,7 +796,7 @@ def make_letterhead(path: Path) -> Path:
     section.top_margin, section.bottom_margin = Inches(1.5), Inches(1)
     p = section.header.paragraphs[0]
     p.text = "LETTERHEAD "
-    p.add_run().add_picture(io.BytesIO(tiny_png()), width=Inches(0.6))
+    p.add_run().add_picture(io.BytesIO(png(12, 6, (0x1A, 0x3A, 0x5C))), width=Inches(0.6))
     d.styles["Normal"].font.size = Pt(11)
     d.add_paragraph("Placeholder body text of the letterhead")
     numbering = d.part.numbering_part.element  # Word ends its numbering part with this

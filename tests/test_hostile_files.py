@@ -32,8 +32,8 @@ from reportkit.verification import (
     verification_payload,
 )
 from support import bombs
-from test_archive import zbar
-from test_docx import tiny_png
+from support.letterheads import png
+from support.readers import zbar
 
 PEAK_LIMIT_KIB = 300 * 1024
 
@@ -187,7 +187,7 @@ def test_entity_and_dtd_tricks_in_the_theme_are_one_usage_line(tmp_path, record_
 
 
 def test_external_relationships_are_dropped_and_the_letterhead_still_works(tmp_path, record_file):
-    template = bombs.letterhead_with_external_links(tmp_path / "letterhead.docx", tiny_png())
+    template = bombs.letterhead_with_external_links(tmp_path / "letterhead.docx", png(12, 6))
     with zipfile.ZipFile(template) as z:  # the builder made what the test is about
         rels = b"".join(z.read(n) for n in z.namelist() if n.endswith(".rels"))
         assert rels.count(b'TargetMode="External"') == 3

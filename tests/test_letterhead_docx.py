@@ -15,10 +15,8 @@ poppler, PDFium and as pixels:
 from __future__ import annotations
 
 import io
-import re
 import shutil
 import subprocess
-from html import unescape
 from pathlib import Path
 
 import docx
@@ -28,7 +26,22 @@ from docx.oxml.ns import qn
 from docx.shared import Mm
 
 from conftest import EXAMPLE, run_cli
-from support.letterheads import LETTERHEAD, letterhead, png
+from support.letterheads import (
+    BASMALA,
+    EMBLEM_RGB,
+    FOOTER,
+    LEFT,
+    LETTERHEAD,
+    MM,
+    RIGHT,
+    SIGNATURE_NAME,
+    SIGNATURE_TITLE,
+    TITLE,
+    box_of,
+    letterhead,
+    png,
+    word_boxes,
+)
 from support.readers import (
     KASHIDA_ARTIFACT,
     _pdfium_chars,
@@ -38,17 +51,9 @@ from support.readers import (
     pdf_pages_text,
     pdffonts,
 )
-from test_accessibility_docx import BILINGUAL
+from support.records import BILINGUAL
 
 WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
-MM = 72 / 25.4
-EMBLEM_RGB = (0, 98, 51)  # the shared letterhead's PNG emblem (support.letterheads.png)
-RIGHT = ("الجمهورية التونسية", "وزارة الداخلية")
-LEFT = ("République Tunisienne", "Ministère de l'Intérieur")
-BASMALA = "بسم الله الرحمن الرحيم"
-TITLE = "المؤتمر السابع والأربعون لقادة الشرطة والأمن العرب"
-SIGNATURE_NAME, SIGNATURE_TITLE = "العقيد منير الحاج", "مدير التعاون الدولي"
-FOOTER = "العنوان: شارع الحبيب بورقيبة، تونس"
 HEADER_ART = "Ministry of the Interior Letterhead"  # the plain template's own header text
 
 
@@ -106,28 +111,6 @@ def templated(tmp_path_factory) -> Path:
 def pages_text(pdf: Path) -> list[str]:
     """Each page's text as poppler reads LibreOffice's PDF, kashida glyphs taken out."""
     return [KASHIDA_ARTIFACT.sub("", page) for page in pdf_pages_text(pdf)]
-
-
-def word_boxes(pdf: Path, page: int) -> list[tuple[str, float, float, float, float]]:
-    """(word, left, top, right, bottom) in points from the page's top left (page counts from 1)."""
-    html = subprocess.run(
-        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    pattern = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>'
-    return [
-        (normalize(unescape(w)), float(a), float(b), float(c), float(d))
-        for a, b, c, d, w in re.findall(pattern, html)
-    ]
-
-
-def box_of(boxes, word: str) -> tuple[float, float, float, float]:
-    # poppler gives an Arabic word in the order its letters stand on the page
-    found = [b[1:] for b in boxes if b[0].strip(".,:،") in (word, word[::-1])]
-    assert found, f"{word!r} not on the page: {[b[0] for b in boxes][:40]}"
-    return found[0]
 
 
 def line_of(boxes, word: str) -> tuple[float, float, float]:

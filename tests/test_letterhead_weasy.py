@@ -15,12 +15,11 @@ import pytest
 import yaml
 
 from conftest import EXAMPLE, run_cli
-from support.letterheads import LETTERHEAD, letterhead
-from support.readers import has_phrase, pdf_pages_text, struct_elements
-from test_letterhead_reportlab import (
+from support.letterheads import (
     BASMALA,
     FOOTER,
     LEFT,
+    LETTERHEAD,
     MM,
     PAGE_H,
     PAGE_W,
@@ -31,9 +30,11 @@ from test_letterhead_reportlab import (
     TITLE,
     box_of,
     emblem_box,
+    letterhead,
     pixels,
     word_boxes,
 )
+from support.readers import has_phrase, pdf_pages_text, struct_elements
 
 
 def export(folder: Path, text: str = LETTERHEAD, *extra: str, record: Path = EXAMPLE) -> Path:

@@ -552,3 +552,16 @@ def marked_content(path) -> list[list[tuple[str, int | None, tuple]]]:
             assert not stack, "marked content left open at the end of a page"
             pages.append(found)
     return pages
+
+
+def zbar(png_path) -> str:
+    """The text of the QR code in a PNG, read by zbar (Debian's zbar-tools)."""
+    if shutil.which("zbarimg") is None:
+        import pytest
+
+        pytest.skip("zbarimg is not installed (Debian package zbar-tools)")
+    result = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", str(png_path)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()

@@ -48,3 +48,30 @@ def check_mixed_order(text: str) -> None:
     where the record has them."""
     for phrase in MIXED_PHRASES:
         assert has_phrase(text, phrase), phrase
+
+
+# A record with human English for every text: bilingual exports without a translation model.
+BILINGUAL = {
+    "language": "ar",
+    "conference": {
+        "title": {
+            "ar": "الاجتماع التنسيقي الثالث لمكافحة الجرائم المعلوماتية",
+            "en": "Third Coordination Meeting on Cybercrime",
+        },
+        "organizer": {
+            "ar": "الأمانة العامة لمجلس وزراء الداخلية العرب",
+            "en": "General Secretariat of the Council of Arab Interior Ministers",
+        },
+        "city": {"ar": "تونس", "en": "Tunis"},
+        "start_date": "2024-03-10",
+        "reference": "GS/12/2024",
+    },
+    "summary": {"ar": "ناقش الاجتماع سبل التعاون.", "en": "The meeting discussed cooperation."},
+    "topics": [{"ar": "التعاون الأمني", "en": "Security cooperation"}],
+    "sections": [
+        {
+            "heading": {"ar": "وقائع الاجتماع", "en": "Proceedings"},
+            "paragraphs": [{"ar": "افتتح الاجتماع.", "en": "The meeting was opened."}],
+        }
+    ],
+}
