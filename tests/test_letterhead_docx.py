@@ -213,10 +213,10 @@ def test_the_emblem_says_what_it_is_in_each_language(bilingual):
     first, _ = first_header(bilingual)
     [inline] = first.iter(f"{{{WP}}}inline")
     doc_pr = inline.find(f"{{{WP}}}docPr")
-    organizer = BILINGUAL["conference"]["organizer"]
+    # the office's own emblem, named by the letterhead's lines: Arabic side, then the other
     assert doc_pr.get("descr").split("\n") == [
-        f"شعار: {organizer['ar']}",
-        f"Emblem: {organizer['en']}",
+        f"شعار: {' — '.join(RIGHT)}",
+        f"Emblem: {' — '.join(LEFT)}",
     ]
     assert doc_pr.get("title") == "شعار / Emblem"
     # its own id, apart from the body's pictures (the verification code)

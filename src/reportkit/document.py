@@ -436,10 +436,10 @@ class _Builder:
             marking=marking,
             draft=self.labels("draft") if self.presentation.draft else None,
             digits=self.presentation.digits,
-            letterhead=self.letterhead(organizer),
+            letterhead=self.letterhead(),
         )
 
-    def letterhead(self, organizer: Variants | None) -> LetterheadBlock | None:
+    def letterhead(self) -> LetterheadBlock | None:
         given = self.presentation.letterhead
         if given is None:
             return None
@@ -454,7 +454,6 @@ class _Builder:
             for key, t in (("name", given.signature_name), ("title", given.signature_title))
             if t
         ]
-        owner = organizer or tuple(Span("", lang) for lang in self.languages)
         return LetterheadBlock(
             right=tuple(
                 line(t, arabic, f"letterhead.right[{i}]") for i, t in enumerate(given.right)
@@ -463,8 +462,19 @@ class _Builder:
                 line(t, given.left_lang, f"letterhead.left[{i}]") for i, t in enumerate(given.left)
             ),
             logo=given.logo,
+            # The emblem is the office's own: described by the letterhead's lines in the
+            # language of each (the Arabic side for Arabic, the other side for the rest).
             logo_alt=tuple(
-                Span(f"{label(s.lang, 'emblem')}: {s.text}".rstrip(": "), s.lang) for s in owner
+                Span(
+                    f"{label(lang, 'emblem')}: "
+                    + " — ".join(
+                        given.right if direction(lang) == "rtl" else given.left or given.right
+                    ),
+                    lang,
+                )
+                if given.right or given.left
+                else Span(label(lang, "emblem"), lang)
+                for lang in self.languages
             ),
             basmala=Span(BASMALA, "ar", "rtl") if given.basmala else None,
             signature=tuple(signature),
