@@ -55,7 +55,7 @@ from ..languages import direction
 from ..record.letterhead import Logo
 from ..resources import ARABIC_FAMILY, FALLBACK_FAMILIES, LATIN_FAMILY, font_path
 from .html import OUTLINE_CHARS, REFERENCE_CHARS, RUNNING_CHARS, short_text
-from .rltext import BidiParagraph, Fonts, Laid, TextEngine
+from .rltext import BidiParagraph, Fonts, Laid, LaidParts, TextEngine
 
 __all__ = ["render"]
 
@@ -259,7 +259,7 @@ class HeadingFlowable(Flowable):
         canv.restoreState()
 
 
-class ItemFlowable(Flowable):
+class ItemFlowable(Flowable, LaidParts):
     """One list item: the marker (• or "3.") in a 1.9 em column on the start side, the body
     justified beside it after 2.2 em (ragged for English and French in a bilingual column); 2 mm
     below. It moves to the next page whole unless it is
@@ -297,18 +297,6 @@ class ItemFlowable(Flowable):
         if self._body is None:
             self._body = self._laid.source_text()
         return self._body
-
-    @property
-    def bold_ranges(self) -> tuple[tuple[int, int], ...]:
-        if self._bold_ranges is None:
-            self._bold_ranges = self._laid.source_bold_ranges()
-        return self._bold_ranges
-
-    @property
-    def links(self) -> Links:
-        if self._links is None:
-            self._links = self._laid.source_links()
-        return self._links
 
     @property
     def indent(self) -> float:

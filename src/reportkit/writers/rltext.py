@@ -1757,7 +1757,28 @@ def _flowable_base():
     return Flowable
 
 
-class BidiParagraph(_flowable_base()):
+class LaidParts:
+    """The bold ranges and links a paragraph (or a part of a split one) shows. A part made by
+    split() reads them from its laid lines only when needed, so splitting stays cheap."""
+
+    _laid: Laid | None
+    _bold_ranges: tuple[tuple[int, int], ...] | None
+    _links: tuple[tuple[int, int, str], ...] | None
+
+    @property
+    def bold_ranges(self) -> tuple[tuple[int, int], ...]:
+        if self._bold_ranges is None:
+            self._bold_ranges = self._laid.source_bold_ranges()
+        return self._bold_ranges
+
+    @property
+    def links(self) -> tuple[tuple[int, int, str], ...]:
+        if self._links is None:
+            self._links = self._laid.source_links()
+        return self._links
+
+
+class BidiParagraph(_flowable_base(), LaidParts):
     """A paragraph laid out by a TextEngine, which Platypus can flow and split by lines."""
 
     def __init__(
@@ -1801,18 +1822,6 @@ class BidiParagraph(_flowable_base()):
         if self._text is None:  # a part made by split(): its text is read only when needed
             self._text = self._laid.source_text()
         return self._text
-
-    @property
-    def bold_ranges(self) -> tuple[tuple[int, int], ...]:
-        if self._bold_ranges is None:
-            self._bold_ranges = self._laid.source_bold_ranges()
-        return self._bold_ranges
-
-    @property
-    def links(self) -> tuple[tuple[int, int, str], ...]:
-        if self._links is None:
-            self._links = self._laid.source_links()
-        return self._links
 
     def _layout(self, width: float) -> Laid:
         laid = self._laid
