@@ -23,11 +23,11 @@ from conftest import record_texts, run_cli
 from support.readers import (
     dejavu_only_fontconfig,
     docx_to_pdf,
+    link_uris,
     lo_text,
     missing_words,
     normalize,
     pdf_char_fonts,
-    pdf_link_uris,
     pdf_visual_lines,
     pdffonts,
 )
@@ -301,11 +301,11 @@ def test_only_web_and_mail_addresses_become_link_targets():
 
 
 def test_links_are_link_annotations_in_libreoffices_pdf(mixed_pdf, symbols_pdf):
-    assert set(pdf_link_uris(mixed_pdf)) == {
+    assert set(link_uris(mixed_pdf)) == {
         "https://www.example.org/a-b",
         "mailto:info@example.org",
     }
-    assert set(pdf_link_uris(symbols_pdf)) == {
+    assert set(link_uris(symbols_pdf)) == {
         "https://cert.example.gov.sa/path-one/x-y",
         "mailto:soc-team@cert.example.gov.sa",
     }

@@ -227,20 +227,6 @@ def pdf_char_fonts(path: Path) -> list[tuple[str, str]]:
     return [(char, font) for _, char, _, font in _pdfium_chars(path)]
 
 
-def pdf_link_uris(path: Path) -> list[str]:
-    """The /URI of every link annotation, page by page."""
-    import pikepdf
-
-    uris = []
-    with pikepdf.open(path) as pdf:
-        for page in pdf.pages:
-            for annot in page.obj.get("/Annots", []):
-                action = annot.get("/A")
-                if annot.get("/Subtype") == "/Link" and action is not None and "/URI" in action:
-                    uris.append(str(action.URI))
-    return uris
-
-
 def drawn_glyphs(path: Path) -> list[dict]:
     """Every glyph a page's content stream shows with a font: page index, font (its BaseFont
     without the subset tag), CID, glyph ID (through the CIDToGIDMap) and the text its ToUnicode
