@@ -46,7 +46,8 @@ def coverage(family: str) -> frozenset[int]:
     styles = [style for fam, style in FONT_FILES if fam == family]
     codes: set[int] = set()
     for style in styles:  # bold and italic faces cover what the regular does here, or more
-        codes.update(TTFont(font_path(family, style), lazy=True).getBestCmap())
+        with TTFont(font_path(family, style), lazy=True) as font:
+            codes.update(font.getBestCmap())
     return frozenset(codes)
 
 

@@ -92,7 +92,11 @@ def font_text(path: Path) -> FontText:
     """Each glyph's texts: its code points in the cmap, then what substitutions make of them."""
     from fontTools.ttLib import TTFont
 
-    font = TTFont(str(path), lazy=True)
+    with TTFont(str(path), lazy=True) as font:
+        return _font_text(font)
+
+
+def _font_text(font) -> FontText:
     candidates: dict[str, list[str]] = {}
     for cp, name in sorted(font.getBestCmap().items()):
         text = _fold(chr(cp))
@@ -137,7 +141,8 @@ def _own_fonts() -> dict[str, Path]:
     out = {}
     for filename in sorted(set(FONT_FILES.values())):
         path = fonts_dir() / filename
-        out[TTFont(str(path), lazy=True)["name"].getDebugName(6)] = path
+        with TTFont(str(path), lazy=True) as font:
+            out[font["name"].getDebugName(6)] = path
     return out
 
 
@@ -147,7 +152,8 @@ def _embedded_postscript_name(font: pikepdf.Dictionary) -> str | None:
 
     try:
         program = font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()
-        return TTFont(io.BytesIO(program), lazy=True)["name"].getDebugName(6)
+        with TTFont(io.BytesIO(program), lazy=True) as embedded:
+            return embedded["name"].getDebugName(6)
     except (AttributeError, IndexError, KeyError, TTLibError, ValueError):
         return None
 

@@ -521,7 +521,18 @@ class _Face:
         self.hb_font = hb.Font(self.hb_face)  # scale = units per em: positions in font units
         self.upem = self.hb_face.upem
         self.cmap = frozenset(self.hb_face.unicodes)
-        tt = TTFont(str(self.path), lazy=True)  # only small tables are read
+        with TTFont(str(self.path), lazy=True) as tt:  # only small tables are read
+            self._read_metrics(tt)
+        self._advances: dict[int, int] = {}
+        self._outlines: dict[int, str] = {}
+        self.space_advance = self.advance(self.hb_font.get_nominal_glyph(0x20) or 0)
+        self._shaped: dict[tuple, tuple] = {}
+        self.language = "ar" if 0x0628 in self.cmap else "en"
+
+    def _read_metrics(self, tt) -> None:
+        """Ascent, descent, box, cap height, angle and stem for the PDF font descriptor."""
+        import uharfbuzz as hb
+
         head, hhea, os2 = tt["head"], tt["hhea"], tt.get("OS/2")
         scale = 1000 / self.upem
         self.ascent = hhea.ascent / self.upem  # in em
@@ -534,12 +545,6 @@ class _Face:
         self.stem_v = round(50 + (weight / 65) ** 2)  # the usual estimate
         name = self.hb_face.get_name(hb.OTNameIdPredefined.POSTSCRIPT_NAME) or self.path.stem
         self.ps_name = "".join(c for c in name if 33 <= ord(c) <= 126 and c not in "[](){}<>/%#")
-        tt.close()
-        self._advances: dict[int, int] = {}
-        self._outlines: dict[int, str] = {}
-        self.space_advance = self.advance(self.hb_font.get_nominal_glyph(0x20) or 0)
-        self._shaped: dict[tuple, tuple] = {}
-        self.language = "ar" if 0x0628 in self.cmap else "en"
 
     def outline(self, gid: int) -> str:
         """The glyph's outline as PDF path operators, in font units (filled with f)."""
