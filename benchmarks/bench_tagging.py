@@ -1,6 +1,6 @@
 """What tagging costs: a tagged PDF/UA-1 export against `--no-tags`, on a report of about 100 pages.
 
-The promise: tagging (WeasyPrint's structure tree, then reportkit's structure pass, pdftags.py)
+The promise: tagging (WeasyPrint's structure tree, then reportkit's structure pass, writers/weasyprint/tags.py)
 costs under 15% of the whole export's time. A record of about 100 pages is grown from the example's
 own texts (its recommendations and section paragraphs, repeated), exported as whole processes,
 `reportkit export` against `reportkit export --no-tags`, medians over interleaved runs

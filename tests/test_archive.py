@@ -47,7 +47,7 @@ from reportkit.verification import (
     verification_qr_svg,
 )
 from reportkit.writers.html import render_html
-from reportkit.writers.weasy import _own_files_fetcher, html_to_pdf, write_options
+from reportkit.writers.weasyprint.writer import _own_files_fetcher, html_to_pdf, write_options
 from support.readers import pdfa_report, pdffonts, zbar
 
 CREATED = dt.datetime(2024, 7, 13, 9, 30, tzinfo=dt.UTC)

@@ -179,7 +179,7 @@ def test_a_failed_export_leaves_no_renderer_running(tmp_path):
     code = (
         "import sys, subprocess\n"
         "from reportkit import cli\n"
-        "from reportkit.writers import weasy\n"
+        "from reportkit.writers.weasyprint import writer as weasy\n"
         "started = []\n"
         "class Spy(weasy.Worker):\n"
         "    def __init__(self):\n"

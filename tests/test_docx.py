@@ -523,7 +523,7 @@ def test_document_properties(example_docx, example_data):
 
 
 def test_script_runs_split_islands_of_the_other_direction():
-    from reportkit.writers.docx import script_runs
+    from reportkit.writers.docx.writer import script_runs
 
     assert script_runs("حضر (INTERPOL) اجتماع عام 2023م", True) == [
         ("حضر (", True),
@@ -1006,7 +1006,7 @@ def test_the_writer_strips_xml_illegal_characters_a_document_carries():
         Span,
         TitleBlock,
     )
-    from reportkit.writers.docx import render
+    from reportkit.writers.docx.writer import render
 
     def ar(text):
         return (Span(text, "ar"),)
@@ -1055,7 +1055,7 @@ def test_every_word_of_an_export_is_in_the_docx(example_docx, example_data):
 def test_the_document_model_is_not_changed_by_rendering():
     # the writer renders a Document; it must not need or alter anything else
     from reportkit.export import ExportOptions, document_for, load
-    from reportkit.writers.docx import render
+    from reportkit.writers.docx.writer import render
 
     document = document_for(load(None), ExportOptions())
     before = dataclasses.replace(document)

@@ -25,7 +25,7 @@ from docx.text.paragraph import Paragraph
 from fontTools.ttLib import TTFont
 from lxml import etree
 
-from reportkit.writers.docx_fonts import FontFace, embed_fonts
+from reportkit.writers.docx.fonts import FontFace, embed_fonts
 from support import readers
 
 FONTS = Path(__file__).resolve().parents[1] / "fonts"

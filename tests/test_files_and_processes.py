@@ -295,7 +295,7 @@ def test_the_worker_exits_when_its_lifeline_closes_before_any_job():
     # A parent that dies before sending work: the worker must not wait for input forever.
     code = (
         "import os, sys, time\n"
-        "from reportkit.writers.weasy import Worker\n"
+        "from reportkit.writers.weasyprint.writer import Worker\n"
         "w = Worker()\n"
         "print(w.proc.pid, flush=True)\n"
         "os._exit(0)\n"  # no close(), no cleanup: as if killed

@@ -147,7 +147,7 @@ def test_the_signature_never_stands_alone_at_the_top_of_a_page(tmp_path, example
     """However long the last paragraph, the signature's page carries the end of it."""
     import yaml
 
-    from reportkit.writers import rl
+    from reportkit.writers.reportlab import writer as rl
 
     lh = letterhead(tmp_path / "lh")
     words = example_data["sections"][-1]["paragraphs"][-1].split()
@@ -268,7 +268,7 @@ def test_an_svg_emblem_with_text_is_refused_in_one_line(tmp_path):
 
 
 def test_without_svglib_an_svg_emblem_is_refused_naming_svglib_and_png(tmp_path, monkeypatch):
-    from reportkit.writers import rl
+    from reportkit.writers.reportlab import writer as rl
 
     document = document_for(load(EXAMPLE), ExportOptions(letterhead=svg_letterhead(tmp_path)))
     for name in [m for m in sys.modules if m == "svglib" or m.startswith("svglib.")]:

@@ -468,7 +468,7 @@ def test_no_text_is_lost_where_pages_break(seed, tmp_path):
 
     from reportkit.document import Presentation, build_document
     from reportkit.record import record_from_data
-    from reportkit.writers.rl import render
+    from reportkit.writers.reportlab.writer import render
 
     rnd = random.Random(seed)
     ar, en = PROCEEDINGS["ar"].split(), PROCEEDINGS["en"].split()
@@ -506,8 +506,8 @@ def test_no_text_is_lost_where_pages_break(seed, tmp_path):
 
 
 def test_bold_ranges_use_the_bold_fonts_and_survive_a_split():
-    from reportkit.writers.rl import _engine
-    from reportkit.writers.rltext import BidiParagraph
+    from reportkit.writers.reportlab.writer import _engine
+    from reportkit.writers.reportlab.rltext import BidiParagraph
 
     engine = _engine()
     category = "التكنولوجيا الحديثة —"
@@ -529,8 +529,8 @@ def test_bold_ranges_use_the_bold_fonts_and_survive_a_split():
 
 
 def test_orphans_and_widows():
-    from reportkit.writers.rl import _engine
-    from reportkit.writers.rltext import BidiParagraph
+    from reportkit.writers.reportlab.writer import _engine
+    from reportkit.writers.reportlab.rltext import BidiParagraph
 
     text = "هذا وقد تم على هامش المؤتمر الإعلان عن الدول الفائزة في المسابقة " * 4
     para = BidiParagraph(text, _engine(), size=12, orphans=2, widows=2)
@@ -564,7 +564,7 @@ def test_pdf_export_through_the_command(tmp_path, example_data):
 def test_the_reportlab_engine_never_imports_weasyprint(tmp_path):
     code = (
         "import sys\n"
-        "import reportkit.writers.rl\n"
+        "import reportkit.writers.reportlab.writer\n"
         "from reportkit.export import ExportOptions, export\n"
         f"export({str(EXAMPLE)!r}, ['pdf'], __import__('pathlib').Path({str(tmp_path / 'x.pdf')!r}),"
         " ExportOptions(engine='reportlab'))\n"

@@ -27,7 +27,7 @@ pytest.importorskip("uharfbuzz")
 from reportlab.lib.pagesizes import A4  # noqa: E402
 from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 
-from reportkit.writers.rltext import (  # noqa: E402
+from reportkit.writers.reportlab.rltext import (  # noqa: E402
     BidiParagraph,
     Fonts,
     TextEngine,

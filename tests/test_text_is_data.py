@@ -54,7 +54,7 @@ def test_a_record_opens_no_connection_and_reads_no_file(hostile_outputs):
 
 def test_the_renderer_fetches_only_its_own_files():
     from reportkit.resources import templates_dir
-    from reportkit.writers.weasy import ResourceRefused, _own_files_fetcher
+    from reportkit.writers.weasyprint.writer import ResourceRefused, _own_files_fetcher
 
     fetcher = _own_files_fetcher()
     css = fetcher.fetch((templates_dir() / "report.css").as_uri())

@@ -202,7 +202,7 @@ def test_arabic_inside_an_english_report_is_a_right_to_left_run(tmp_path):
 
 
 def test_no_line_break_after_inner_hyphens_and_slashes():
-    from reportkit.writers.docx import unbreakable
+    from reportkit.writers.docx.writer import unbreakable
 
     assert unbreakable("(GCC-CERT)") == f"(GCC-{WJ}CERT)"
     assert unbreakable("I-24/7") == f"I-{WJ}24/{WJ}7"
@@ -289,7 +289,7 @@ def test_links_are_hyperlinks_to_external_relationships(mixed_docx):
 
 
 def test_only_web_and_mail_addresses_become_link_targets():
-    from reportkit.writers.docx import link_target
+    from reportkit.writers.docx.writer import link_target
 
     assert link_target("https://example.org/a b") == "https://example.org/a%20b"
     assert link_target("https://example.org/تقرير") == (

@@ -232,7 +232,7 @@ def test_pdftotext_keeps_codes_whole_in_their_sentence(codes_pdf):
 
 
 def test_western_digits_in_arabic_text_come_from_the_arabic_font():
-    from reportkit.writers.rl import _engine
+    from reportkit.writers.reportlab.writer import _engine
 
     laid = _engine().layout("اجتماع عام 2023 والهاتف \u2066+966 11\u2069", size=12, width=400)
     fonts = {run.text: run.font for run in laid.lines[0].runs}

@@ -119,7 +119,7 @@ def unfixed(typo) -> bytes:
     from reportkit.export import ExportOptions, document_for, load
     from reportkit.resources import templates_dir
     from reportkit.writers.html import render_html
-    from reportkit.writers.weasy import _own_files_fetcher
+    from reportkit.writers.weasyprint.writer import _own_files_fetcher
 
     document = document_for(load(typo["pdf"].parent / "record.yaml"), ExportOptions())
     return weasyprint.HTML(

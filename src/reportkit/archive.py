@@ -260,7 +260,7 @@ def _pdfua_claim(pdf) -> int | None:
     """The PDF/UA part the file claims: what its XMP says (WeasyPrint's pdf/ua-1 variant, or a
     file finished before), else 1 for a tagged file (PDF/A-3a, whose XMP says nothing of UA:
     reportkit's tagged files are made for PDF/UA-1), else None."""
-    from .writers.pdftags import is_tagged
+    from .writers.weasyprint.tags import is_tagged
 
     if not is_tagged(pdf):
         return None

@@ -341,7 +341,7 @@ def export(
         targets = output_paths(record, o["formats"], o["output"], o["lang"])
         formats = list(targets)
         if worker is None and "pdf" in formats and o["engine"] == "weasyprint":
-            from .writers.weasy import Worker
+            from .writers.weasyprint.writer import Worker
 
             worker = Worker()  # WeasyPrint loads on the other core while the record is read
 
@@ -706,7 +706,7 @@ def main() -> None:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _on_signal)
     if _wants_weasyprint_pdf(sys.argv[1:]):
-        from .writers.weasy import Worker
+        from .writers.weasyprint.writer import Worker
 
         _early_worker = Worker()
     try:

@@ -1,7 +1,7 @@
 """Stage 4: writers. Each turns a Document into the bytes of one file format.
 
 A writer never reads the record; it renders only what the Document holds. A new format is a new
-module here and one line in WRITERS.
+module (a package for a family of modules) here and one line in WRITERS.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from importlib import import_module
 # libraries behind one writer never slow down another or the CLI's start.
 WRITERS: dict[str, tuple[str, str]] = {
     "html": ("reportkit.writers.html", "render_standalone"),
-    "pdf": ("reportkit.writers.weasy", "render"),
-    "pdf-reportlab": ("reportkit.writers.rl", "render"),
-    "docx": ("reportkit.writers.docx", "render"),
+    "pdf": ("reportkit.writers.weasyprint.writer", "render"),
+    "pdf-reportlab": ("reportkit.writers.reportlab.writer", "render"),
+    "docx": ("reportkit.writers.docx.writer", "render"),
 }
 
 

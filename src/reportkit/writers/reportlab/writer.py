@@ -46,15 +46,15 @@ from reportlab.platypus.doctemplate import BaseDocTemplate, PageTemplate
 from reportlab.platypus.flowables import Flowable
 from reportlab.platypus.frames import Frame
 
-from ..conventions import digits
-from ..document import Document, Heading, ItemList, LetterheadBlock, ListItem, Paragraph, Span
-from ..errors import UsageError
-from ..inline import LRI, PDI, RLI
-from ..labels import label
-from ..languages import direction
-from ..record.letterhead import Logo
-from ..resources import ARABIC_FAMILY, FALLBACK_FAMILIES, LATIN_FAMILY, font_path
-from .html import OUTLINE_CHARS, REFERENCE_CHARS, RUNNING_CHARS, short_text
+from ...conventions import digits
+from ...document import Document, Heading, ItemList, LetterheadBlock, ListItem, Paragraph, Span
+from ...errors import UsageError
+from ...inline import LRI, PDI, RLI
+from ...labels import label
+from ...languages import direction
+from ...record.letterhead import Logo
+from ...resources import ARABIC_FAMILY, FALLBACK_FAMILIES, LATIN_FAMILY, font_path
+from ..html import OUTLINE_CHARS, REFERENCE_CHARS, RUNNING_CHARS, short_text
 from .rltext import BidiParagraph, Fonts, Laid, LaidParts, TextEngine
 
 __all__ = ["render"]

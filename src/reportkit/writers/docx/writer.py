@@ -43,14 +43,14 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
-from ..conventions import digits
-from ..document import Document, Heading, ItemList, Paragraph, Span
-from ..errors import UsageError
-from ..inline import Run
-from ..inline import runs as inline_runs
-from ..labels import label, language_name
-from ..languages import direction
-from ..resources import (
+from ...conventions import digits
+from ...document import Document, Heading, ItemList, Paragraph, Span
+from ...errors import UsageError
+from ...inline import Run
+from ...inline import runs as inline_runs
+from ...labels import label, language_name
+from ...languages import direction
+from ...resources import (
     ARABIC_FAMILY,
     EMOJI_FAMILY,
     FALLBACK_FAMILIES,
@@ -370,7 +370,7 @@ def _is_rtl_letter(char: str) -> bool:
 
 
 def _covers(family: str, char: str) -> bool:
-    from ..glyphs import coverage  # the glyph check's cached coverage, read once per font
+    from ...glyphs import coverage  # the glyph check's cached coverage, read once per font
 
     return ord(char) in coverage(family)
 
@@ -418,7 +418,7 @@ def font_runs(text: str, rtl: bool) -> tuple[tuple[str, str | None], ...]:
 
 def word_family(family: str) -> str:
     """The name Word and LibreOffice know `family` by: the one in its font file."""
-    from .docx_fonts import family_in_file
+    from .fonts import family_in_file
 
     return family_in_file(font_path(family), family)
 
@@ -630,7 +630,7 @@ class _Writer:
         SHA-256 beside the same in words, in each language of the document."""
         from docx.shared import Mm
 
-        from ..verification import verification_qr_png
+        from ...verification import verification_qr_png
 
         v = self.doc.verification
         body = self.word.element.body
@@ -1396,7 +1396,7 @@ def _split_fields(template: str) -> list[str]:
 
 def _list_fallback_fonts(word, used: dict[str, list[str]]) -> None:
     """The fallback fonts the document draws with, in its font table (embedded or not)."""
-    from .docx_fonts import list_font
+    from .fonts import list_font
 
     for family in FALLBACK_FAMILIES:
         if used.get(family):
@@ -1408,7 +1408,7 @@ def _embed(word, used: dict[str, list[str]]) -> None:
     in whole (they are small, and a reader who types a new word in the file gets every letter);
     the Latin faces, large, are subset to the text when the document has Latin text at all; a
     fallback font (up to 0.9 MB) only when a character needs it, subset to those characters."""
-    from .docx_fonts import FontFace, embed_fonts
+    from .fonts import FontFace, embed_fonts
 
     if used.get(ARABIC_FAMILY):
         embed_fonts(

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
-from ..resources import templates_dir
+from ...resources import templates_dir
 
 if TYPE_CHECKING:  # the worker process imports this module first: nothing heavy before WeasyPrint
-    from ..document import Document
+    from ...document import Document
 
 
 class ResourceRefused(Exception):
@@ -54,7 +54,7 @@ def _own_files_fetcher(folder: Path | None = None):
     office's templates, see `templates.resolve`), and data: images; nothing else."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    from ..templates import MEDIA_TYPES, resolve
+    from ...templates import MEDIA_TYPES, resolve
 
     class OwnFilesFetcher(URLFetcher):
         """Serves reportkit's templates and fonts; refuses every other URL, local or remote."""
@@ -90,7 +90,7 @@ def write_options(document: Document) -> dict:
     claim). `--no-tags` gives the untagged file: plain, or PDF/A-3b.
     """
     if document.options.get("pdfa"):
-        from ..archive import pdfa_write_options
+        from ...archive import pdfa_write_options
 
         options = pdfa_write_options(document)
     else:
@@ -118,8 +118,8 @@ def html_to_pdf(html: str, options: dict) -> bytes:
     import pikepdf
     import weasyprint
 
-    from .pdftags import fix_structure, tagging
-    from .pdftext import fix_text_layer
+    from .tags import fix_structure, tagging
+    from ..pdftext import fix_text_layer
 
     options = dict(options)
     folder = options.pop(TEMPLATE_OPTION, None)
@@ -142,7 +142,7 @@ def html_to_pdf(html: str, options: dict) -> bytes:
 
 
 def render(document: Document) -> bytes:
-    from .html import render_html
+    from ..html import render_html
 
     return html_to_pdf(render_html(document), write_options(document))
 
@@ -168,7 +168,7 @@ class Worker:
         lifeline, self._lifeline = os.pipe()
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "reportkit.writers.weasy", str(lifeline), str(os.getpid())],
+                [sys.executable, "-m", "reportkit.writers.weasyprint.writer", str(lifeline), str(os.getpid())],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -180,7 +180,7 @@ class Worker:
     def render(self, document: Document) -> bytes:
         import json
 
-        from .html import render_html
+        from ..html import render_html
 
         payload = json.dumps({"html": render_html(document), "options": write_options(document)})
         out, err = self.proc.communicate(payload.encode("utf-8"))
@@ -235,8 +235,8 @@ def _serve() -> None:
     _die_with_parent(int(sys.argv[1]), int(sys.argv[2]))
     import weasyprint  # noqa: F401  (the point of the worker: import while the parent works)
 
-    from ..resources import ARABIC_FAMILY, font_path
-    from .pdftext import font_text
+    from ...resources import ARABIC_FAMILY, font_path
+    from ..pdftext import font_text
 
     font_text(font_path(ARABIC_FAMILY))  # the text-layer fix's tables, read while we wait
 

@@ -1647,7 +1647,7 @@ class _PdfFont:
                 "CIDToGIDMap": doc.Reference(cid_to_gid, f"rltextCIDToGID:{self.name}"),
             }
         )
-        from .pdftext import to_unicode_cmap  # one CMap writer for both PDF engines
+        from ..pdftext import to_unicode_cmap  # one CMap writer for both PDF engines
 
         to_unicode = pdfdoc.PDFStream(content=to_unicode_cmap(dict(enumerate(self.texts))))
         to_unicode.filters = [pdfdoc.PDFZCompress]
