@@ -506,8 +506,8 @@ def test_no_text_is_lost_where_pages_break(seed, tmp_path):
 
 
 def test_bold_ranges_use_the_bold_fonts_and_survive_a_split():
-    from reportkit.writers.reportlab.writer import _engine
     from reportkit.writers.reportlab.rltext import BidiParagraph
+    from reportkit.writers.reportlab.writer import _engine
 
     engine = _engine()
     category = "التكنولوجيا الحديثة —"
@@ -529,8 +529,8 @@ def test_bold_ranges_use_the_bold_fonts_and_survive_a_split():
 
 
 def test_orphans_and_widows():
-    from reportkit.writers.reportlab.writer import _engine
     from reportkit.writers.reportlab.rltext import BidiParagraph
+    from reportkit.writers.reportlab.writer import _engine
 
     text = "هذا وقد تم على هامش المؤتمر الإعلان عن الدول الفائزة في المسابقة " * 4
     para = BidiParagraph(text, _engine(), size=12, orphans=2, widows=2)

@@ -112,14 +112,14 @@ def html_to_pdf(html: str, options: dict) -> bytes:
     """The one place WeasyPrint renders: reportkit's HTML, fetching only reportkit's files (and
     the template folder's, `TEMPLATE_OPTION`).
     Its text layer is then corrected (`pdftext`), so that every word printed is found again,
-    and a tagged file's structure made one a screen reader can use (`pdftags`)."""
+    and a tagged file's structure made one a screen reader can use (`tags`)."""
     import contextlib
 
     import pikepdf
     import weasyprint
 
-    from .tags import fix_structure, tagging
     from ..pdftext import fix_text_layer
+    from .tags import fix_structure, tagging
 
     options = dict(options)
     folder = options.pop(TEMPLATE_OPTION, None)
@@ -168,7 +168,13 @@ class Worker:
         lifeline, self._lifeline = os.pipe()
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "reportkit.writers.weasyprint.writer", str(lifeline), str(os.getpid())],
+                [
+                    sys.executable,
+                    "-m",
+                    "reportkit.writers.weasyprint.writer",
+                    str(lifeline),
+                    str(os.getpid()),
+                ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
