@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from reportkit.writers.reportlab.rltext import bidi_line
+from reportkit.writers.reportlab.bidi import bidi_line
 
 TEST_FILE = Path("/usr/share/unicode/BidiCharacterTest.txt")
 DIRECTIONS = {"0": "ltr", "1": "rtl", "2": "auto"}

@@ -213,7 +213,8 @@ def test_long_runs_in_html_stay_text_not_markup():
 
 def test_a_broken_word_keeps_every_letter_and_each_line_fits():
     from reportkit.resources import ARABIC_FAMILY, LATIN_FAMILY, font_path
-    from reportkit.writers.reportlab.rltext import Fonts, TextEngine
+    from reportkit.writers.reportlab.paragraph import TextEngine
+    from reportkit.writers.reportlab.shaping import Fonts
 
     engine = TextEngine(
         Fonts(

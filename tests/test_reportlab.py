@@ -506,7 +506,7 @@ def test_no_text_is_lost_where_pages_break(seed, tmp_path):
 
 
 def test_bold_ranges_use_the_bold_fonts_and_survive_a_split():
-    from reportkit.writers.reportlab.rltext import BidiParagraph
+    from reportkit.writers.reportlab.paragraph import BidiParagraph
     from reportkit.writers.reportlab.writer import _engine
 
     engine = _engine()
@@ -529,7 +529,7 @@ def test_bold_ranges_use_the_bold_fonts_and_survive_a_split():
 
 
 def test_orphans_and_widows():
-    from reportkit.writers.reportlab.rltext import BidiParagraph
+    from reportkit.writers.reportlab.paragraph import BidiParagraph
     from reportkit.writers.reportlab.writer import _engine
 
     text = "هذا وقد تم على هامش المؤتمر الإعلان عن الدول الفائزة في المسابقة " * 4

@@ -27,13 +27,9 @@ pytest.importorskip("uharfbuzz")
 from reportlab.lib.pagesizes import A4  # noqa: E402
 from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 
-from reportkit.writers.reportlab.rltext import (  # noqa: E402
-    BidiParagraph,
-    Fonts,
-    TextEngine,
-    _bidi_class,
-    bidi_levels,
-)
+from reportkit.writers.reportlab.bidi import _bidi_class, bidi_levels  # noqa: E402
+from reportkit.writers.reportlab.paragraph import BidiParagraph, TextEngine  # noqa: E402
+from reportkit.writers.reportlab.shaping import Fonts  # noqa: E402
 
 FONTS = ROOT / "fonts"
 

@@ -294,7 +294,7 @@ def test_symbols_and_emoji_draw_real_glyphs_with_unicode(emoji_pdf):
     assert font_of["☎"] == {"NotoSansSymbols2-Regular"}
     assert font_of["→"] == {"NotoSansMath-Regular"}
     # one glyph for the ZWJ sequence and one for the flag; right to left, a glyph's several
-    # characters are stored reversed, as extractors read them back (see rltext)
+    # characters are stored reversed, as extractors read them back (see shaping.py)
     family = "👨\u200d👩\u200d👧"
     assert font_of.get(family, font_of.get(family[::-1])) == {"NotoEmoji-Regular"}
     assert font_of["🇸🇦"] == {"NotoEmoji-Regular"}

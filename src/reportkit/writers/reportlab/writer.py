@@ -18,11 +18,11 @@ block. The signature (title, room for the hand signature and seal, name) ends th
 left, before the verification block; the office's footer lines stand under "page X of Y" on every
 page, the bottom margin growing if they would come too near the edge.
 
-All text goes through `rltext.TextEngine` (bidi, HarfBuzz shaping, fonts embedded as subsets with
+All text goes through `paragraph.TextEngine` (bidi, HarfBuzz shaping, fonts embedded as subsets with
 a ToUnicode map of the original letters, symbol and emoji fallbacks), as `marked()` gives it: the
-model's foreign runs as isolates, its URLs and e-mail addresses as link annotations. "Page X of Y" needs the page count: the canvas holds
-every page until `save()`, then draws the footers and writes the pages; bookmarks (the outline)
-are held with their page so they point at the right one.
+model's foreign runs as isolates, its URLs and e-mail addresses as link annotations. "Page X of Y"
+needs the page count: the canvas holds every page until `save()`, then draws the footers and writes
+the pages; bookmarks (the outline) are held with their page so they point at the right one.
 
 Importing this module never imports WeasyPrint.
 """
@@ -55,7 +55,8 @@ from ...languages import direction
 from ...record.letterhead import Logo
 from ...resources import ARABIC_FAMILY, FALLBACK_FAMILIES, LATIN_FAMILY, font_path
 from ..html import OUTLINE_CHARS, REFERENCE_CHARS, RUNNING_CHARS, short_text
-from .rltext import BidiParagraph, Fonts, Laid, LaidParts, TextEngine
+from .paragraph import BidiParagraph, Laid, LaidParts, TextEngine
+from .shaping import Fonts
 
 __all__ = ["render"]
 
@@ -1640,7 +1641,7 @@ class _Pages:
 
 
 def render(document: Document) -> bytes:
-    """The report as PDF bytes, laid out by ReportLab Platypus and the rltext engine."""
+    """The report as PDF bytes, laid out by ReportLab Platypus and its own text engine."""
     out = io.BytesIO()
     meta = document.meta
     template = BaseDocTemplate(
