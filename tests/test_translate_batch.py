@@ -311,3 +311,22 @@ def test_a_process_killed_holding_the_lock_blocks_nobody(tmp_path, capsys, monke
     assert capsys.readouterr().err == ""
     assert rows(path) == [("m", "ar", "en", s, t) for s, t in sorted(found.items())]
     assert not Path(f"{path}-journal").exists()  # the dead one's transaction rolled back
+
+
+def test_an_open_memory_follows_a_file_set_aside_by_another_process(tmp_path, capsys):
+    from reportkit.translate import memory
+
+    path = tmp_path / "tm.sqlite3"
+    tm = memory.open_memory(path)
+    tm.put_many("m", "ar", "en", {"a": "b"})
+    # Another process found the file damaged, set it aside and started a fresh one.
+    aside = memory.set_aside(path)
+    other = memory.open_memory(path)
+    other.put_many("m", "ar", "en", {"c": "d"})
+    other.close()
+    tm.put_many("m", "ar", "en", {"e": "f"})  # lands where the other processes look
+    assert tm.get_many("m", "ar", "en", ["a", "c", "e"]) == {"c": "d", "e": "f"}
+    tm.close()
+    assert [r[3:] for r in rows(path)] == [("c", "d"), ("e", "f")]
+    assert [r[3:] for r in rows(aside)] == [("a", "b")]  # set aside as it was, never written
+    assert capsys.readouterr().err == ""

@@ -17,6 +17,7 @@ translation actually needs them. Once loaded, a model stays loaded for the life 
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -262,12 +263,14 @@ class ArgosEngine:
 
 
 _SHARED: dict[tuple[int, int], ArgosEngine] = {}
+_SHARED_LOCK = threading.Lock()  # a Dask worker runs tasks in threads of one process
 
 
 def shared_engine(threads: int = 1, inter_threads: int = 1) -> ArgosEngine:
     """This process's engine for these thread settings, created on first use and kept: its
     splitters and models stay loaded for the next translation in the same process."""
-    engine = _SHARED.get((threads, inter_threads))
-    if engine is None:
-        engine = _SHARED[(threads, inter_threads)] = ArgosEngine(threads, inter_threads)
-    return engine
+    with _SHARED_LOCK:
+        engine = _SHARED.get((threads, inter_threads))
+        if engine is None:
+            engine = _SHARED[(threads, inter_threads)] = ArgosEngine(threads, inter_threads)
+        return engine
