@@ -188,7 +188,9 @@ import reportkit.translate.engine, reportkit.translate.memory, ctranslate2  # be
 
 datas = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
 Path(sys.argv[4]).touch()  # ready
+deadline = time.monotonic() + 300
 while not os.path.exists(sys.argv[3]):  # all start at once
+    assert time.monotonic() < deadline, "never told to start"
     time.sleep(0.002)
 options = TranslateOptions(memory=Path(sys.argv[2]), progress=False)
 # Two records a call: many turns at the memory, interleaved with the other processes' turns.
@@ -230,16 +232,22 @@ def test_four_processes_translating_at_once_keep_every_entry(models, tmp_path, s
                 stderr=subprocess.PIPE,
             )
         )
-    deadline = time.monotonic() + 120
-    while not all((tmp_path / f"ready{n}").exists() for n in range(len(procs))):
-        assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
-        time.sleep(0.02)
-    go.touch()
     errors = []
-    for p in procs:
-        _, err = p.communicate(timeout=240)
-        assert p.returncode == 0, err.decode()
-        errors.extend(err.decode().splitlines())
+    try:
+        deadline = time.monotonic() + 120
+        while not all((tmp_path / f"ready{n}").exists() for n in range(len(procs))):
+            assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
+            time.sleep(0.02)
+        go.touch()
+        for p in procs:
+            _, err = p.communicate(timeout=240)
+            assert p.returncode == 0, err.decode()
+            errors.extend(err.decode().splitlines())
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
     asides = sorted(memory.parent.glob("tm.sqlite3.broken-*"))
     if start == "a damaged memory":
         # set aside once, as it was, by whichever process came first; the others found it fresh
