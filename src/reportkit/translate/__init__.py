@@ -9,8 +9,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
+from ..errors import ReportkitError
 from ..record.model import Record
 from .options import TranslateOptions
 from .protect import Glossary, load_glossary, normalize, protect, restore, starter_glossary
@@ -21,7 +22,8 @@ class TranslateStats:
     sentences: int = 0
     from_memory: int = 0
     translated: int = 0
-    model_calls: int = 0
+    model_calls: int = 0  # batched calls to a model
+    model_loads: int = 0  # models loaded (none when this process had them loaded already)
     pairs: list[str] = field(default_factory=list)
 
 
@@ -75,22 +77,56 @@ def translate_record(
     record: Record, targets: Iterable[str], options: TranslateOptions | None = None, engine=None
 ) -> tuple[Record, TranslateStats]:
     """The record with machine translations into each of `targets` where it has no text yet."""
-    from .engine import ArgosEngine
+    [translated], stats = translate_records([record], targets, options, engine)
+    return translated, stats
+
+
+@dataclass
+class _Pair:
+    """The texts of a batch to translate from one language into another, and where they go."""
+
+    src: str
+    tgt: str
+    jobs: list[tuple[int, dict | list, str | int, str]] = field(default_factory=list)
+    route: list = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)  # normalized, one per job
+    known: dict[str, str] = field(default_factory=dict)  # normalized text → translation
+    misses: list[str] = field(default_factory=list)  # unique texts the memory did not know
+
+
+def translate_records(
+    records: Iterable[Record],
+    targets: Iterable[str],
+    options: TranslateOptions | None = None,
+    engine=None,
+    *,
+    failures: Literal["raise", "return"] = "raise",
+) -> tuple[list[Record | ReportkitError], TranslateStats]:
+    """Each record with machine translations into each of `targets` where it has no text yet, in
+    the order given: the very records `translate_record` gives for each alone.
+
+    All records are translated together: the texts of every record that the translation memory
+    does not know go to the model in one batched call per model (language pair), so a batch costs
+    one model load per process (`engine`, by default this process's `shared_engine`, which keeps
+    it loaded for the next call) and one call per pair, however many records it holds.
+
+    A language pair without a usable model raises its error (ModelMissing, ModelBroken) at once;
+    with `failures="return"`, every record that needs that pair gets the error in its place in
+    the list instead, and the other records are translated all the same.
+    """
+    from .engine import shared_engine
     from .memory import NoMemory, open_memory
 
+    records = list(records)
     options = options or TranslateOptions()
-    engine = engine or ArgosEngine(threads=options.threads, inter_threads=options.inter_threads)
-    memory = open_memory(options.memory) if options.cache else NoMemory()
-    glossary = glossary_for(options)
     stats = TranslateStats()
-    src = record.language
-    data = record.to_data()
-    calls_before = engine.model_calls
-    try:
-        for tgt in dict.fromkeys(targets):
+    datas = [record.to_data() for record in records]
+    pairs: dict[tuple[str, str], _Pair] = {}
+    for tgt in dict.fromkeys(targets):
+        for i, (record, data) in enumerate(zip(records, datas, strict=True)):
+            src = record.language
             if tgt == src:
                 continue
-            jobs = []
             for container, key in _slots(data):
                 value = container[key]
                 if _has(value, tgt, src):
@@ -98,34 +134,74 @@ def translate_record(
                 text = value if isinstance(value, str) else value.get(src)
                 if isinstance(text, dict) or not text:
                     continue  # no source-language human text to start from
-                jobs.append((container, key, text))
-            if not jobs:
-                continue
-            route = engine.route(src, tgt)
-            stats.pairs.append("→".join([src] + [hop.tgt for hop in route]))
-            texts = [normalize_text(t) for _, _, t in jobs]
-            # Whole texts are remembered too: a record exported again is answered without even
-            # loading the sentence splitter (and the torch stack behind argostranslate).
-            whole = f"text:{'+'.join(h.model_id for h in route)}:{glossary.fingerprint(tgt)}"
-            known = memory.get_many(whole, src, tgt, list(dict.fromkeys(texts)))
-            misses = list(dict.fromkeys(t for t in texts if t not in known))
-            stats.from_memory += len(texts) - len(misses)
-            fresh = _translate_texts(misses, route, tgt, glossary, engine, memory, options, stats)
-            known.update(zip(misses, fresh, strict=True))
-            memory.put_many(whole, src, tgt, dict(zip(misses, fresh, strict=True)))
-            translated = [known[t] for t in texts]
-            provenance = {"from": src, "engine": " + ".join(hop.label for hop in route)}
-            if len(route) > 1:
-                provenance["via"] = route[0].tgt
-            for (container, key, _source), out in zip(jobs, translated, strict=True):
-                value = container[key]
-                mapping = dict(value) if isinstance(value, dict) else {src: value}
-                mapping[tgt] = {"text": out, "machine": dict(provenance)}
-                container[key] = mapping
-    finally:
-        memory.close()
-    stats.model_calls = engine.model_calls - calls_before
-    return Record.model_validate(data), stats
+                pairs.setdefault((src, tgt), _Pair(src, tgt)).jobs.append((i, container, key, text))
+    failed: dict[int, ReportkitError] = {}
+    if pairs:
+        engine = engine or shared_engine(options.threads, options.inter_threads)
+        engine.refresh()
+        glossary = glossary_for(options)
+        loads_before, calls_before = sum(engine.loads.values()), engine.model_calls
+
+        def give_up(pair: _Pair, err: ReportkitError) -> None:
+            if failures == "raise":
+                raise err
+            failed.update((i, err) for i, *_ in pair.jobs)
+            pairs.pop((pair.src, pair.tgt), None)
+
+        for pair in list(pairs.values()):
+            try:
+                pair.route = engine.route(pair.src, pair.tgt)
+            except ReportkitError as err:
+                give_up(pair, err)
+        memory = open_memory(options.memory) if options.cache else NoMemory()
+        try:
+            for pair in pairs.values():
+                route = pair.route
+                stats.pairs.append("→".join([pair.src] + [hop.tgt for hop in route]))
+                pair.texts = [normalize_text(text) for *_, text in pair.jobs]
+                # Whole texts are remembered too: a record exported again is answered without
+                # even loading the sentence splitter (and the torch stack behind argostranslate).
+                whole = _whole_key(pair, glossary)
+                unique = list(dict.fromkeys(pair.texts))
+                pair.known = memory.get_many(whole, pair.src, pair.tgt, unique)
+                pair.misses = [t for t in unique if t not in pair.known]
+                stats.from_memory += len(pair.texts) - sum(t not in pair.known for t in pair.texts)
+            _translate_pairs(
+                list(pairs.values()), glossary, engine, memory, options, stats, give_up
+            )
+            for pair in pairs.values():
+                memory.put_many(
+                    _whole_key(pair, glossary),
+                    pair.src,
+                    pair.tgt,
+                    {t: pair.known[t] for t in pair.misses},
+                )
+                _fill(pair)
+        finally:
+            memory.close()
+        stats.model_loads = sum(engine.loads.values()) - loads_before
+        stats.model_calls = engine.model_calls - calls_before
+    out: list[Record | ReportkitError] = [
+        failed[i] if i in failed else Record.model_validate(data) for i, data in enumerate(datas)
+    ]
+    return out, stats
+
+
+def _whole_key(pair: _Pair, glossary: Glossary) -> str:
+    return f"text:{'+'.join(h.model_id for h in pair.route)}:{glossary.fingerprint(pair.tgt)}"
+
+
+def _fill(pair: _Pair) -> None:
+    """Each translated text into its record's data, marked as machine translation."""
+    route = pair.route
+    provenance = {"from": pair.src, "engine": " + ".join(hop.label for hop in route)}
+    if len(route) > 1:
+        provenance["via"] = route[0].tgt
+    for (_, container, key, _source), text in zip(pair.jobs, pair.texts, strict=True):
+        value = container[key]
+        mapping = dict(value) if isinstance(value, dict) else {pair.src: value}
+        mapping[pair.tgt] = {"text": pair.known[text], "machine": dict(provenance)}
+        container[key] = mapping
 
 
 def normalize_text(text: str) -> str:
@@ -133,39 +209,64 @@ def normalize_text(text: str) -> str:
     return "\n".join(normalize(line) for line in text.split("\n"))
 
 
-def _translate_texts(texts, route, tgt, glossary, engine, memory, options, stats) -> list[str]:
-    if not texts:
-        return []
-    # texts → paragraphs → sentences, each protected once at the source and restored at the end
-    first = route[0]
-    layout: list[list[list[int]]] = []  # per text, per paragraph: indexes into `protected`
-    protected = []
-    for text in texts:
-        paragraphs = []
-        for paragraph in text.split("\n"):
-            ids = []
-            for sentence in engine.split(first, paragraph) if paragraph.strip() else []:
-                ids.append(len(protected))
-                protected.append(protect(normalize(sentence), glossary, tgt))
-            paragraphs.append(ids)
-        layout.append(paragraphs)
-    current = [p.text for p in protected]
-    stats.sentences += len(current)
-    for hop in route:
-        unique = list(dict.fromkeys(current))
-        known = memory.get_many(hop.model_id, hop.src, hop.tgt, unique)
-        misses = [s for s in unique if s not in known]
-        stats.from_memory += len(unique) - len(misses)
-        stats.translated += len(misses)
-        with _progress(options, len(misses), f"{hop.src}→{hop.tgt}") as advance:
-            fresh = dict(zip(misses, engine.translate(hop, misses, advance), strict=True))
-        memory.put_many(hop.model_id, hop.src, hop.tgt, fresh)
-        known.update(fresh)
-        current = [normalize(known[s]) for s in current]
-    restored = [restore(t, p) for t, p in zip(current, protected, strict=True)]
-    return [
-        "\n".join(" ".join(restored[i] for i in ids) for ids in paragraphs) for paragraphs in layout
-    ]
+def _translate_pairs(pairs: list[_Pair], glossary, engine, memory, options, stats, give_up):
+    """Translate every pair's `misses` into its `known`: texts → paragraphs → sentences, each
+    protected once at the source and restored at the end. Hop by hop (the first model of every
+    route, then the second of pivoted ones), each model gets the sentences of all pairs that go
+    through it in one call; sentences the memory knows never reach it."""
+    layouts: dict[int, list[list[list[int]]]] = {}  # per pair, per text, per paragraph: indexes
+    protected: dict[int, list] = {}
+    current: dict[int, list[str]] = {}
+    active = [pair for pair in pairs if pair.misses]
+    for pair in active:
+        first = pair.route[0]
+        layout, sentences = [], []
+        for text in pair.misses:
+            paragraphs = []
+            for paragraph in text.split("\n"):
+                ids = []
+                for sentence in engine.split(first, paragraph) if paragraph.strip() else []:
+                    ids.append(len(sentences))
+                    sentences.append(protect(normalize(sentence), glossary, pair.tgt))
+                paragraphs.append(ids)
+            layout.append(paragraphs)
+        layouts[id(pair)], protected[id(pair)] = layout, sentences
+        current[id(pair)] = [p.text for p in sentences]
+        stats.sentences += len(sentences)
+    depth = 0
+    while True:
+        through: dict[str, list[_Pair]] = {}  # model → the pairs whose hop `depth` it is
+        for pair in active:
+            if len(pair.route) > depth:
+                through.setdefault(pair.route[depth].model_id, []).append(pair)
+        if not through:
+            break
+        for group in through.values():
+            hop = group[0].route[depth]
+            unique = list(dict.fromkeys(s for pair in group for s in current[id(pair)]))
+            known = memory.get_many(hop.model_id, hop.src, hop.tgt, unique)
+            misses = [s for s in unique if s not in known]
+            stats.from_memory += len(unique) - len(misses)
+            stats.translated += len(misses)
+            try:
+                with _progress(options, len(misses), f"{hop.src}→{hop.tgt}") as advance:
+                    fresh = dict(zip(misses, engine.translate(hop, misses, advance), strict=True))
+            except ReportkitError as err:
+                for pair in group:
+                    give_up(pair, err)
+                    active.remove(pair)
+                continue
+            memory.put_many(hop.model_id, hop.src, hop.tgt, fresh)
+            known.update(fresh)
+            for pair in group:
+                current[id(pair)] = [normalize(known[s]) for s in current[id(pair)]]
+        depth += 1
+    for pair in active:
+        restored = [
+            restore(t, p) for t, p in zip(current[id(pair)], protected[id(pair)], strict=True)
+        ]
+        for text, paragraphs in zip(pair.misses, layouts[id(pair)], strict=True):
+            pair.known[text] = "\n".join(" ".join(restored[i] for i in ids) for ids in paragraphs)
 
 
 class _progress:

@@ -10,12 +10,15 @@ resources list, and ARGOS_CHUNK_TYPE=SPACY downloads a spaCy model as soon as
 loads the splitter itself, from the package's files only (`splitter`).
 
 Heavy libraries (CTranslate2, onnxruntime, stanza with torch) are imported only when a
-translation actually needs them.
+translation actually needs them. Once loaded, a model stays loaded for the life of the process
+(`shared_engine`): a worker exporting many records pays for it once.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,16 +138,39 @@ def install_hint(src: str, tgt: str, pivot_missing: str | None = None) -> str:
 
 
 class ArgosEngine:
-    """Translates batches of sentences with installed Argos packages."""
+    """Translates batches of sentences with installed Argos packages.
+
+    `loads` and `calls` count, per language pair ("ar→en"), the models loaded and the batched
+    model calls made by this engine: what a caller (or a test) reads to see that a batch of
+    records cost one load and one call per pair."""
 
     def __init__(self, threads: int = 1, inter_threads: int = 1, beam_size: int | None = None):
         self.threads = threads
         self.inter_threads = inter_threads
         self.beam_size = beam_size
-        self.model_calls = 0
+        self.loads: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()
         self._translators: dict[str, object] = {}
         self._hops: dict[tuple[str, str], Hop | None] = {}
         self._packages: list | None = None
+        self._installed: tuple | None = None
+
+    @property
+    def model_calls(self) -> int:
+        """Batched model calls so far, all pairs together."""
+        return sum(self.calls.values())
+
+    def refresh(self) -> None:
+        """Forget the packages and models found so far if the installed ones changed since (a
+        model installed, replaced or removed): a warm engine never uses a model that is gone."""
+        from .models import installed_state
+
+        state = installed_state()
+        if state != self._installed:
+            self._translators.clear()
+            self._hops.clear()
+            self._packages = None
+            self._installed = state
 
     def _hop(self, src: str, tgt: str) -> Hop | None:
         if (src, tgt) not in self._hops:
@@ -199,6 +225,7 @@ class ArgosEngine:
                     compute_type=settings.compute_type,
                 )
                 self._translators[hop.model_id] = translator
+                self.loads[f"{hop.src}→{hop.tgt}"] += 1
             tokenizer.encode("")  # loads the tokenizer: a damaged one fails here, in one line
         except (RuntimeError, ValueError, OSError) as err:
             detail = " ".join(str(err).split())[:200]
@@ -212,7 +239,7 @@ class ArgosEngine:
         for i in range(0, len(sentences), step):
             chunk = sentences[i : i + step]
             tokens = [tokenizer.encode(s) for s in chunk]
-            self.model_calls += 1
+            self.calls[f"{hop.src}→{hop.tgt}"] += 1
             results = translator.translate_batch(
                 tokens,
                 target_prefix=[[prefix]] * len(tokens) if prefix else None,
@@ -233,3 +260,17 @@ class ArgosEngine:
             if progress:
                 progress(len(chunk))
         return out
+
+
+_SHARED: dict[tuple[int, int], ArgosEngine] = {}
+_SHARED_LOCK = threading.Lock()  # a Dask worker runs tasks in threads of one process
+
+
+def shared_engine(threads: int = 1, inter_threads: int = 1) -> ArgosEngine:
+    """This process's engine for these thread settings, created on first use and kept: its
+    splitters and models stay loaded for the next translation in the same process."""
+    with _SHARED_LOCK:
+        engine = _SHARED.get((threads, inter_threads))
+        if engine is None:
+            engine = _SHARED[(threads, inter_threads)] = ArgosEngine(threads, inter_threads)
+        return engine

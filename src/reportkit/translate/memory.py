@@ -5,16 +5,30 @@ It is only a cache, so it never stops a translation. A file that is not (or no l
 of this shape, corrupt, truncated or someone else's database, is set aside as
 `<name>.broken-<UTC time>` and a fresh memory started; a memory that cannot be opened or written
 (locked by another program, a read-only folder) is done without. Each time, one warning line.
+
+Several reportkit processes on one machine (the workers of a batch) share one memory. Each read or
+write of the file, and the opening check that may set a damaged file aside, happens under an
+operating-system lock on `<name>.lock` beside it (`filelock`, an flock on POSIX systems): the
+processes take turns, so none sees another's half-done work, none sets aside a file another has
+just made fresh, and a write is an SQLite transaction that adds its entries to whatever the file
+holds by then, so no process loses another's entries. The kernel drops the lock when its holder
+dies, however it dies; SQLite rolls back a transaction the dead process left unfinished.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
+
+from filelock import FileLock, Timeout
 
 from ..messages import warn
+
+T = TypeVar("T")
 
 _COLUMNS = ["model", "src", "tgt", "source", "target"]
 _SCHEMA = (
@@ -23,8 +37,12 @@ _SCHEMA = (
 )
 # SQLite's primary result codes for "this file is damaged" and "this is not a database".
 _SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
-# Another process writing holds the lock for milliseconds; waiting longer only delays the export.
+# Another program holding SQLite's own lock (reportkit processes take turns under the file lock
+# first): it holds it for milliseconds, or indefinitely; waiting longer only delays the export.
 _BUSY_TIMEOUT = 1.0
+# reportkit processes hold the file lock for the milliseconds of one read or write; one that holds
+# it far longer is hung (a dead one has lost it), and the memory is done without.
+LOCK_TIMEOUT = 30.0
 
 
 def default_path() -> Path:
@@ -46,17 +64,28 @@ def _damaged(err: sqlite3.Error) -> bool:
 
 class Memory:
     """The translation memory at `path`. Opening raises Unfit for a file to set aside, and
-    sqlite3.Error or OSError when it cannot be used at all (`open_memory` handles both)."""
+    sqlite3.Error or OSError when it cannot be used at all (`open_memory` handles both, and
+    opens it holding `lock`)."""
 
-    def __init__(self, path: Path | None = None):
+    def __init__(self, path: Path | None = None, lock: FileLock | None = None):
         self.path = path or default_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db: sqlite3.Connection | None = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT)
+        self.lock = lock or lock_for(self.path)
+        self.db: sqlite3.Connection | None = None
+        self._identity: tuple[int, int] | None = None
+        with self.lock:
+            self._connect()
+
+    def _connect(self) -> None:
+        self.db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT)
         try:
             self._check()
+            st = os.stat(self.path)
         except BaseException:
             self.db.close()
+            self.db = None
             raise
+        self._identity = (st.st_dev, st.st_ino)
 
     def _check(self) -> None:
         try:
@@ -81,12 +110,32 @@ class Memory:
                 raise Unfit(str(err)) from None
             raise
 
-    def _failed(self, err: sqlite3.Error) -> None:
+    def _follow(self) -> None:
+        """Under the lock: if the file at `path` is no longer the one opened (another process
+        set it aside and started a fresh one, or someone deleted it), open the one there now, so
+        entries land where the other processes look."""
+        try:
+            st = os.stat(self.path)
+            same = (st.st_dev, st.st_ino) == self._identity
+        except FileNotFoundError:
+            same = False
+        if not same:
+            self.db.close()
+            self.db = None
+            self._connect()
+
+    def _failed(self, err: Exception) -> None:
         """A later failure: go on without memory; a damaged file is also set aside."""
         if self.db is not None:
             self.db.close()
             self.db = None
-        if _damaged(err):
+        if isinstance(err, Timeout):
+            warn(
+                f"translation memory {self.path}: another process has held its lock for over "
+                f"{LOCK_TIMEOUT:g} s; going on without it"
+            )
+            return
+        if isinstance(err, Unfit) or (isinstance(err, sqlite3.Error) and _damaged(err)):
             aside = set_aside(self.path)
             if aside:
                 warn(
@@ -94,14 +143,31 @@ class Memory:
                     f"{aside.name}, going on without it"
                 )
                 return
-        warn(f"translation memory {self.path}: {err}; going on without it")
+        warn(f"translation memory {self.path}: {_reason(err)}; going on without it")
+
+    def _turn(self, work: Callable[[], T]) -> T | None:
+        """`work()` under the lock, on the file now at `path`; None once the memory is done
+        without (after one warning), as after any failure."""
+        if self.db is None:
+            return None
+        try:
+            self.lock.acquire()
+        except OSError as err:  # Timeout is one
+            self._failed(err)
+            return None
+        try:
+            self._follow()
+            return work()
+        except (sqlite3.Error, Unfit, OSError) as err:
+            self._failed(err)  # still holding the lock: a file set aside is set aside once
+            return None
+        finally:
+            self.lock.release()
 
     def get_many(self, model: str, src: str, tgt: str, sentences: list[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        try:
+        def read() -> dict[str, str]:
+            found: dict[str, str] = {}
             for i in range(0, len(sentences), 500):
-                if self.db is None:
-                    return {}
                 chunk = sentences[i : i + 500]
                 rows = self.db.execute(
                     "SELECT source, target FROM tm WHERE model=? AND src=? AND tgt=? "
@@ -109,22 +175,23 @@ class Memory:
                     (model, src, tgt, *chunk),
                 )
                 found.update((s, t) for s, t in rows if isinstance(t, str))
-        except sqlite3.Error as err:
-            self._failed(err)
-            return {}
-        return found
+            return found
+
+        return (self._turn(read) if sentences else None) or {}
 
     def put_many(self, model: str, src: str, tgt: str, pairs: dict[str, str]) -> None:
-        if self.db is None or not pairs:
-            return
-        try:
+        """Add `pairs` to the memory in one transaction, to whatever the file holds by then:
+        entries other processes added since this one opened it stay."""
+
+        def write() -> None:
             with self.db:
                 self.db.executemany(
                     "INSERT OR REPLACE INTO tm VALUES (?, ?, ?, ?, ?)",
                     [(model, src, tgt, s, t) for s, t in pairs.items()],
                 )
-        except sqlite3.Error as err:
-            self._failed(err)
+
+        if pairs:
+            self._turn(write)
 
     def close(self) -> None:
         if self.db is not None:
@@ -164,11 +231,38 @@ def set_aside(path: Path) -> Path | None:
     return aside
 
 
+def lock_for(path: Path) -> FileLock:
+    """The lock every reportkit process holds while it reads or writes the memory at `path`."""
+    return FileLock(f"{path}.lock", timeout=LOCK_TIMEOUT)
+
+
 def open_memory(path: Path | None = None) -> Memory | NoMemory:
     """The translation memory, or a fresh one if the file was unfit, or none: never an error."""
     path = path or default_path()
     try:
-        return Memory(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = lock_for(path)
+        lock.acquire()
+    except Timeout:
+        warn(
+            f"translation memory {path} cannot be used (another process has held its lock for "
+            f"over {LOCK_TIMEOUT:g} s); going on without it"
+        )
+        return NoMemory()
+    except OSError as err:
+        warn(f"translation memory {path} cannot be used ({_reason(err)}); going on without it")
+        return NoMemory()
+    try:
+        # One process at a time checks the file and sets it aside: a second process that found
+        # it damaged too would otherwise set aside the fresh memory the first had just started.
+        return _open(path, lock)
+    finally:
+        lock.release()
+
+
+def _open(path: Path, lock: FileLock) -> Memory | NoMemory:
+    try:
+        return Memory(path, lock)
     except Unfit as err:
         reason = str(err)
     except (sqlite3.Error, OSError) as err:
@@ -182,7 +276,7 @@ def open_memory(path: Path | None = None) -> Memory | NoMemory:
         )
         return NoMemory()
     try:
-        memory = Memory(path)
+        memory = Memory(path, lock)
     except (Unfit, sqlite3.Error, OSError) as err:
         warn(
             f"translation memory {path} is not usable ({reason}); set aside as {aside.name}, "

@@ -160,6 +160,24 @@ def installed_packages() -> list:
     return found
 
 
+def installed_state() -> tuple:
+    """What identifies the installed packages' files right now (each folder, and its model's
+    weights, by inode, size and modification time): equal states, same models."""
+    state = []
+    for root in _settings().package_dirs:
+        for folder in _folders(Path(root)):
+            entry: list = [str(folder)]
+            for path in (folder, folder / "model" / "model.bin"):
+                try:
+                    st = path.stat()
+                except OSError:
+                    entry.append(None)
+                else:
+                    entry.append((st.st_ino, st.st_size, st.st_mtime_ns))
+            state.append(tuple(entry))
+    return tuple(state)
+
+
 def installed() -> list[str]:
     return [
         f"{p.from_code} → {p.to_code}  {p.package_version}  {p.package_path}"
