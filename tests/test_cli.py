@@ -17,6 +17,9 @@ HEAVY = (
     "ctranslate2",
     "docx",
     "reportlab",
+    "dask",
+    "distributed",
+    "rich.progress",
     "pydantic",
 )
 
