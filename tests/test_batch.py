@@ -315,3 +315,53 @@ def test_a_long_single_export_shows_its_step_on_a_terminal(tmp_path):
     code, shown = _run_on_terminal(["export", "long.yaml", "-o", "long.pdf"], tmp_path)
     assert code == 0, shown
     assert "long: rendering pdf" in shown
+
+
+def test_a_batch_translates_in_its_workers(tmp_path):
+    from support.tinyargos import argos_env_vars, build_package
+
+    env = {**os.environ, **argos_env_vars(tmp_path / "argos")}
+    package = build_package(tmp_path, "ar", "en", {"المؤتمر": "conference", "الأمن": "security"})
+    install = subprocess.run(
+        [sys.executable, "-m", "reportkit", "models", "install", "--file", str(package)],
+        env=env, capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert install.returncode == 0, install.stderr
+    _record(tmp_path / "r", "one.yaml", "المؤتمر الأول")
+    _record(tmp_path / "r", "two.yaml", "الأمن الثاني")
+    result = subprocess.run(
+        [sys.executable, "-m", "reportkit", "export", "r", "--lang", "en", "-f", "html",
+         "-o", "out", "-j", "2"],
+        cwd=tmp_path, env=env, capture_output=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "conference الأول" in (tmp_path / "out" / "one.en.html").read_text(encoding="utf-8")
+    assert "security الثاني" in (tmp_path / "out" / "two.en.html").read_text(encoding="utf-8")
+
+
+def test_a_batch_signs_every_pdf_here(tmp_path):
+    import datetime as dt
+
+    import pikepdf
+
+    from support import bombs
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    p12 = bombs.self_signed_p12(
+        tmp_path / "office.p12",
+        not_before=now - dt.timedelta(days=1),
+        not_after=now + dt.timedelta(days=30),
+    )
+    _record(tmp_path / "r", "one.yaml", "أ")
+    _record(tmp_path / "r", "two.yaml", "ب")
+    result = subprocess.run(
+        [sys.executable, "-m", "reportkit", "export", "r", "--engine", "reportlab", "--sign",
+         str(p12), "-o", "out", "-j", "2"],
+        cwd=tmp_path, capture_output=True, timeout=120,
+        env={**os.environ, "REPORTKIT_SIGN_PASSWORD": "s3cret"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for name in ("one.pdf", "two.pdf"):
+        with pikepdf.open(tmp_path / "out" / name) as pdf:
+            fields = pdf.Root.AcroForm.Fields
+            assert any(f.get("/FT") == "/Sig" and "/V" in f for f in fields), name
