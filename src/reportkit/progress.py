@@ -83,7 +83,8 @@ class BatchBar:
 
 class SingleBar:
     """For one record: appears after `delay` seconds, then follows the steps reported through
-    `messages.note` (the same steps `--verbose` prints)."""
+    `messages.note` (the same steps `--verbose` prints). It steps aside while translating: the
+    translation shows its own bar, sentences done out of the total."""
 
     def __init__(self, name: str, enabled: bool, delay: float = SINGLE_DELAY):
         self.name = name
@@ -95,6 +96,7 @@ class SingleBar:
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
         self._closed = False
+        self._paused = False
 
     def __enter__(self) -> SingleBar:
         if self.enabled:
@@ -109,24 +111,38 @@ class SingleBar:
     def _on_step(self, step: str) -> None:
         with self._lock:
             self._step = step
-            if self._bar is not None:
+            translating = step.startswith("translating")
+            if translating and self._bar is not None:
+                self._bar.stop()  # one live display on the terminal at a time
+                self._bar = None
+                self._paused = True
+            elif not translating and self._paused:
+                self._paused = False
+                self._start_bar()
+            elif self._bar is not None:
                 self._bar.update(self._task, step=step)
 
     def _show(self) -> None:
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
         with self._lock:
             if self._closed:
                 return
-            self._bar = Progress(
-                SpinnerColumn(),
-                TextColumn("{task.description}: {task.fields[step]}"),
-                TimeElapsedColumn(),
-                console=_console(),
-                transient=True,
-            )
-            self._task = self._bar.add_task(self.name, total=None, step=self._step)
-            self._bar.start()
+            if self._step.startswith("translating"):
+                self._paused = True
+                return
+            self._start_bar()
+
+    def _start_bar(self) -> None:
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self._bar = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}: {task.fields[step]}"),
+            TimeElapsedColumn(),
+            console=_console(),
+            transient=True,
+        )
+        self._task = self._bar.add_task(self.name, total=None, step=self._step)
+        self._bar.start()
 
     def __exit__(self, *exc) -> None:
         if not self.enabled:
