@@ -132,11 +132,11 @@ def collect(sources: Iterable[str | Path]) -> list[Path]:
             found.append(path)
         else:
             raise UsageError(f"{text}: no such file or folder")
-    unique: list[Path] = []
+    unique: dict[tuple[int, int], Path] = {}  # by (device, inode): one file, however named
     for path in found:
-        if not any(os.path.samefile(path, seen) for seen in unique):
-            unique.append(path)
-    return unique
+        st = path.stat()
+        unique.setdefault((st.st_dev, st.st_ino), path)
+    return list(unique.values())
 
 
 def plan(

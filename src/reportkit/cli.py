@@ -224,6 +224,7 @@ def export(
             help="The record file (.yaml, .yml or .json; - reads YAML from standard input), or "
             "several records and folders of records (a batch: each folder's own *.yaml, *.yml "
             "and *.json files, into the -o folder). Without it, the bundled example record.",
+            metavar="RECORD",
             show_default=False,
         ),
     ] = None,
@@ -351,7 +352,8 @@ def export(
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Export a record as PDF, DOCX and/or HTML (translating texts it lacks, offline).
+    """Export a record, or a batch of them, as PDF, DOCX and/or HTML (translating texts they
+    lack, offline).
 
     Files are written whole or not at all; an existing file is replaced atomically and keeps its
     permissions; a device or FIFO given as -o is written to, never replaced; -o naming the record
