@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from conftest import EXAMPLE, run_cli
+from support.processes import alive, cmdline, descendants, gone_within
 from support.readers import pdftotext
 
 LINUX_PROC = pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
@@ -163,39 +164,6 @@ def test_a_batch_from_python(tmp_path):
 # --- Processes ---------------------------------------------------------------------------------
 
 
-def _descendants(pid: int) -> list[int]:
-    out: list[int] = []
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return out
-    for task in tasks:
-        try:
-            children = Path(f"/proc/{pid}/task/{task}/children").read_text().split()
-        except OSError:
-            continue
-        for child in map(int, children):
-            out += [child, *_descendants(child)]
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
-
-
-def _gone_within(pids: list[int], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not any(_alive(p) for p in pids):
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def _start_long_batch(tmp_path: Path):
     """A `--jobs 2` batch of long records, caught while both workers render."""
     records = tmp_path / "records"
@@ -211,21 +179,14 @@ def _start_long_batch(tmp_path: Path):
     deadline = time.monotonic() + 60
     workers: list[int] = []
     while time.monotonic() < deadline:
-        workers = [p for p in _descendants(proc.pid) if b"spawn_main" in _cmdline(p)]
+        workers = [p for p in descendants(proc.pid) if b"spawn_main" in cmdline(p)]
         if len(workers) == 2:
             break
         time.sleep(0.05)
     assert len(workers) == 2, "the two workers did not start"
     time.sleep(2.5)  # warm by now, and rendering the first records
-    assert proc.poll() is None and all(_alive(w) for w in workers)
-    return proc, _descendants(proc.pid), out
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return b""
+    assert proc.poll() is None and all(alive(w) for w in workers)
+    return proc, descendants(proc.pid), out
 
 
 @LINUX_PROC
@@ -235,7 +196,7 @@ def test_ctrl_c_ends_the_batch_and_every_worker(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert err.decode().strip().splitlines()[-1] == "reportkit: error: interrupted"
-    assert _gone_within(children, 3), "a worker outlived the batch"
+    assert gone_within(children, 3), "a worker outlived the batch"
     assert not [p for p in (out.iterdir() if out.exists() else []) if p.name.startswith(".")]
 
 
@@ -245,7 +206,7 @@ def test_sigterm_ends_the_batch_and_every_worker(tmp_path):
     proc.terminate()  # to reportkit alone: it must end its workers itself
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 128 + signal.SIGTERM, err
-    assert _gone_within(children, 3), "a worker outlived the batch"
+    assert gone_within(children, 3), "a worker outlived the batch"
     assert not [p for p in (out.iterdir() if out.exists() else []) if p.name.startswith(".")]
 
 
@@ -254,7 +215,7 @@ def test_kill_9_leaves_no_worker_behind(tmp_path):
     proc, children, _ = _start_long_batch(tmp_path)
     proc.kill()
     proc.wait(timeout=30)
-    assert _gone_within(children, 3), "a worker outlived reportkit"
+    assert gone_within(children, 3), "a worker outlived reportkit"
 
 
 # --- Progress ----------------------------------------------------------------------------------

@@ -226,3 +226,28 @@ def test_a_missing_cluster_extra_names_the_install_command(tmp_path):
     lines = result.stderr.decode().strip().splitlines()
     assert len(lines) == 1 and "pip install 'reportkit[cluster]'" in lines[0], lines
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
+def test_ctrl_c_ends_a_local_cluster_batch_quietly_and_leaves_no_process(tmp_path):
+    from support.processes import descendants, gone_within
+
+    for i in range(4):
+        _record(tmp_path / "r", f"r{i}.yaml", f"مؤتمر {i}", times=8)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reportkit", "export", "r", "-o", "out", "--cluster", "local",
+         "-j", "2"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )  # fmt: skip
+    deadline = time.monotonic() + 90
+    while not (tmp_path / "out").exists():  # the cluster runs: a first record is written
+        assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
+        time.sleep(0.05)
+    children = descendants(proc.pid)
+    assert children
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the cluster's processes too
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.decode().strip().splitlines() == ["reportkit: error: interrupted"]
+    assert gone_within(children, 10), "a cluster process outlived reportkit"

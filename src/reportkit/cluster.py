@@ -76,14 +76,7 @@ class ClusterRunner:
         self._workerless_since: float | None = None
         try:
             if address == LOCAL:
-                self.cluster = distributed.LocalCluster(
-                    n_workers=jobs,
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address=None,
-                    silence_logs=50,  # logging.CRITICAL: see _quiet_logs
-                )
+                self.cluster = _local_cluster(distributed, jobs)
                 address = self.cluster.scheduler_address
                 _quiet_logs()
             try:
@@ -190,6 +183,37 @@ class ClusterRunner:
             with contextlib.suppress(Exception):
                 self.cluster.close(timeout=10)
             self.cluster = None
+
+
+def _local_cluster(distributed, jobs: int):
+    """A `LocalCluster` of `jobs` single-threaded worker processes on 127.0.0.1.
+
+    Its processes are started with Ctrl-C ignored, which they inherit: Ctrl-C reaches the whole
+    process group, and this process decides (it closes the cluster on the way out), as with a
+    local batch's workers — else each would print its own KeyboardInterrupt traceback.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return _start_local_cluster(distributed, jobs)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        cluster = _start_local_cluster(distributed, jobs)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return cluster
+
+
+def _start_local_cluster(distributed, jobs: int):
+    return distributed.LocalCluster(
+        n_workers=jobs,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=50,  # logging.CRITICAL: see _quiet_logs
+    )
 
 
 def _quiet_logs() -> None:
