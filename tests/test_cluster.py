@@ -199,7 +199,7 @@ def test_a_local_cluster_gives_the_local_batch_outputs(tmp_path):
         cwd=tmp_path, capture_output=True, timeout=180, env=env,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert result.stderr == b""
+    assert result.stderr == b"", result.stderr.decode()
     _same_text(tmp_path / "local", tmp_path / "dask")
 
 

@@ -504,6 +504,7 @@ def _read(path: Path) -> bytes:
 
 def _write(item: Item, rendered: Rendered, options: ExportOptions, result, on_written) -> None:
     from .files import write_output
+    from .messages import note
 
     outputs = dict(rendered.outputs)
     if options.sign and "pdf" in outputs:
@@ -511,6 +512,7 @@ def _write(item: Item, rendered: Rendered, options: ExportOptions, result, on_wr
 
         outputs["pdf"] = sign_pdf(outputs["pdf"], options.sign, options.sign_password)
     for fmt, target in item.targets.items():
+        note(f"writing {target}")
         write_output(target, outputs[fmt])
         result.written.append(target)
         if on_written is not None:

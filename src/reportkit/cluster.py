@@ -211,7 +211,8 @@ def _start_local_cluster(distributed, jobs: int):
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        # its HTTP server on a free port of 127.0.0.1 (8787 may be another cluster's)
+        dashboard_address="127.0.0.1:0",
         silence_logs=50,  # logging.CRITICAL: see _quiet_logs
     )
 
