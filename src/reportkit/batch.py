@@ -13,10 +13,9 @@ The design, in the order a batch runs:
    is any output that is an input (`files.refuse_overlaps`). Options are checked once (the
    signing key, the formats), not once per record.
 
-2. **Workers are warm and stateless.** A worker is a process that imports WeasyPrint, reads the
-   fonts' tables once (`_warm`; a translation model loads with the first record that needs it,
-   once per worker), then
-   renders record after record (`render_record`). A worker is given a record's *bytes*, its name
+2. **Workers are warm and stateless.** A worker is a process that imports WeasyPrint and reads
+   the fonts' tables once (`_warm`; a translation model loads with the first record that needs
+   it, once per worker), then renders record after record (`render_record`). A worker is given a record's *bytes*, its name
    (for messages) and the options, and returns each format's bytes or one line saying why it
    failed — it reads no input file and writes no output file, so the same function serves a pool
    on this machine (`concurrent.futures.ProcessPoolExecutor`, spawn start method: a fresh
@@ -37,14 +36,14 @@ The design, in the order a batch runs:
    only we hold) and exits at once; on Linux the kernel also sends it SIGKILL (``PR_SET_PDEATHSIG``).
 
 Translation runs inside the worker, through `translate_share`, the one place a batch
-translates: today it translates each record of a worker's share with the per-record path, with
-one engine per worker (so each model loads once per worker).
+translates: it takes a list of records (a task holds one today) and translates each with the
+per-record path and the worker's one engine, so each model loads once per worker. A function
+that translates many records together replaces its body, not its callers.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -534,7 +533,3 @@ def summary(result: BatchResult) -> list[str]:
         f"the other {done} {'was' if done == 1 else 'were'} written"
     )
     return lines
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit("reportkit.batch is a library: run `reportkit export FOLDER`")
