@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import EXAMPLE, run_cli
 
@@ -17,6 +18,9 @@ HEAVY = (
     "ctranslate2",
     "docx",
     "reportlab",
+    "dask",
+    "distributed",
+    "rich.progress",
     "pydantic",
 )
 
@@ -171,6 +175,10 @@ def test_the_renderer_starts_early_only_for_weasyprint_pdfs():
     assert not _wants_weasyprint_pdf(["export", "--engine=reportlab", "-f", "pdf"])
     assert not _wants_weasyprint_pdf(["export", "--help"])
     assert not _wants_weasyprint_pdf(["validate", "r.yaml"])
+    # a batch's workers load WeasyPrint themselves: no renderer is started for it here
+    assert _wants_weasyprint_pdf(["export", "-j", "2", "--lang", "ar", "r.yaml"])
+    assert not _wants_weasyprint_pdf(["export", "a.yaml", "b.yaml", "-o", "out"])
+    assert not _wants_weasyprint_pdf(["export", str(Path(__file__).parent), "-o", "out"])
 
 
 def test_a_failed_export_leaves_no_renderer_running(tmp_path):

@@ -74,6 +74,8 @@ _EXTRAS = {
     "torch": "translate",
     "pyhanko": "sign",
     "pyhanko_certvalidator": "sign",
+    "dask": "cluster",
+    "distributed": "cluster",
 }
 
 _quiet = False
@@ -197,6 +199,8 @@ EXPORT_EXAMPLES = """Examples:
   reportkit export r.yaml -o - > r.pdf               the PDF on standard output
   reportkit export r.yaml --lang ar+en --engine reportlab
   reportkit export r.yaml --pdfa --locale ar-SA --marking "سري" --draft
+  reportkit export records/ extra.yaml -o out/       a batch, on every core
+  reportkit export records/ -o out/ --cluster tcp://scheduler:8786
 """
 
 
@@ -214,7 +218,16 @@ ConfigOpt = Annotated[
 @app.command(epilog=EXPORT_EXAMPLES)
 def export(
     ctx: typer.Context,
-    record: RecordArg = None,
+    records: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="The record file (.yaml, .yml or .json; - reads YAML from standard input), or "
+            "several records and folders of records (a batch: each folder's own *.yaml, *.yml "
+            "and *.json files, into the -o folder). Without it, the bundled example record.",
+            metavar="RECORD",
+            show_default=False,
+        ),
+    ] = None,
     format: Annotated[
         list[Format] | None,
         typer.Option(
@@ -316,27 +329,60 @@ def export(
             "--strict", help="Refuse a record with characters no font can draw (else a warning)."
         ),
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="A batch's worker processes (default: the number of cores); each loads "
+            "WeasyPrint once and renders many records.",
+            show_default=False,
+        ),
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            help="Run the batch on a Dask scheduler (tcp://host:8786), or on a cluster of "
+            "--jobs processes started here (local); needs reportkit's cluster extra.",
+            show_default=False,
+        ),
+    ] = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Export a record as PDF, DOCX and/or HTML (translating texts it lacks, offline).
+    """Export a record, or a batch of them, as PDF, DOCX and/or HTML (translating texts they
+    lack, offline).
 
     Files are written whole or not at all; an existing file is replaced atomically and keeps its
     permissions; a device or FIFO given as -o is written to, never replaced; -o naming the record
     itself is refused.
     """
     set_verbosity(quiet, verbose)
-    given = {k: v for k, v in locals().items() if k not in ("ctx", "record", "config")}
+    given = {
+        k: v
+        for k, v in locals().items()
+        if k not in ("ctx", "records", "config", "jobs", "cluster")
+    }
+    sources = list(records or [])
 
     def action():
-        from .export import ExportOptions, output_paths
+        from .batch import is_batch
         from .export import export as do_export
-        from .translate.options import TranslateOptions
+        from .export import output_paths
 
         global _early_worker
         worker, _early_worker = _early_worker, None
         o = export_settings(ctx, given, config)
+        if is_batch(sources):
+            if worker is not None:
+                worker.close()  # a batch's workers load WeasyPrint themselves
+            _export_batch(sources, o, jobs, cluster, quiet)
+            return
+        if cluster is not None:
+            fail("--cluster runs a batch: give several records or a folder of them")
+        record = sources[0] if sources else None
         # Settle the outputs first: a bad -o is refused before any renderer starts.
         targets = output_paths(record, o["formats"], o["output"], o["lang"])
         formats = list(targets)
@@ -345,30 +391,13 @@ def export(
 
             worker = Worker()  # WeasyPrint loads on the other core while the record is read
 
-        options = ExportOptions(
-            lang=o["lang"],
-            engine=o["engine"],
-            docx_template=o["docx_template"],
-            embed_fonts=o["embed_fonts"],
-            translate=TranslateOptions(
-                glossary=o["glossary"], cache=o["cache"], threads=o["threads"]
-            ),
-            digits=o["digits"],
-            locale=o["locale"],
-            marking=o["marking"],
-            draft=o["draft"],
-            verification=o["verification"],
-            pdfa=o["pdfa"],
-            sign=o["sign"],
-            sign_password=os.environ.get("REPORTKIT_SIGN_PASSWORD", "").encode() or None,
-            pdf_worker=worker,
-            strict=o["strict"],
-            tags=o["tags"],
-            letterhead=o["letterhead"],
-            template=o["template"],
-        )
+        options = _export_options(o, pdf_worker=worker)
+        from .export import record_stem
+        from .progress import SingleBar, wanted
+
         try:
-            written = do_export(record, formats, o["output"], options)
+            with SingleBar(record_stem(record), wanted(quiet)):
+                written = do_export(record, formats, o["output"], options)
         finally:
             if worker is not None:
                 worker.close()
@@ -377,6 +406,56 @@ def export(
                 say(str(path))  # not into a stream that carries the file itself
 
     run(action)
+
+
+def _export_options(o: dict, pdf_worker=None):
+    """The library's ExportOptions from the settled export settings."""
+    from .export import ExportOptions
+    from .translate.options import TranslateOptions
+
+    return ExportOptions(
+        lang=o["lang"],
+        engine=o["engine"],
+        docx_template=o["docx_template"],
+        embed_fonts=o["embed_fonts"],
+        translate=TranslateOptions(glossary=o["glossary"], cache=o["cache"], threads=o["threads"]),
+        digits=o["digits"],
+        locale=o["locale"],
+        marking=o["marking"],
+        draft=o["draft"],
+        verification=o["verification"],
+        pdfa=o["pdfa"],
+        sign=o["sign"],
+        sign_password=os.environ.get("REPORTKIT_SIGN_PASSWORD", "").encode() or None,
+        pdf_worker=pdf_worker,
+        strict=o["strict"],
+        tags=o["tags"],
+        letterhead=o["letterhead"],
+        template=o["template"],
+    )
+
+
+def _export_batch(sources: list[str], o: dict, jobs: int | None, cluster: str | None, quiet):
+    """Several records: the library's batch, then one line per failure and exit code 1."""
+    from .batch import export_batch, summary
+    from .progress import wanted
+
+    result = export_batch(
+        sources,
+        o["formats"],
+        o["output"],
+        _export_options(o),
+        jobs=jobs,
+        cluster=cluster,
+        progress=wanted(quiet),
+        quiet=quiet,
+        on_written=lambda path: say(str(path)),
+    )
+    if result.failures:
+        *reasons, count = summary(result)
+        for reason in reasons:
+            typer.echo(f"reportkit: error: {reason}", err=True)
+        fail(count, 1)
 
 
 def export_settings(
@@ -670,6 +749,11 @@ def schema() -> None:
 
 
 _early_worker = None
+# export's options that take a value (the word after them is not a record)
+_VALUED = frozenset(
+    "-f --format --lang -o --output --engine --letterhead --template --docx-template --glossary "
+    "--threads --digits --locale --marking --sign --config -j --jobs --cluster".split()
+)
 
 
 def _wants_weasyprint_pdf(argv: list[str]) -> bool:
@@ -677,9 +761,11 @@ def _wants_weasyprint_pdf(argv: list[str]) -> bool:
     renderer can start loading at once; a wrong guess costs only an idle process.)"""
     if not argv or argv[0] != "export" or {"--help", "-h"} & set(argv):
         return False
-    formats, engine, output = [], "weasyprint", ""
+    formats, engine, output, positional = [], "weasyprint", "", []
     for i, arg in enumerate(argv):
         value = argv[i + 1] if i + 1 < len(argv) else ""
+        if i > 0 and not arg.startswith("-") and argv[i - 1] not in _VALUED:
+            positional.append(arg)
         if arg in ("-f", "--format"):
             formats.append(value)
         elif arg.startswith("--format="):
@@ -694,6 +780,8 @@ def _wants_weasyprint_pdf(argv: list[str]) -> bool:
             output = arg.split("=", 1)[1]
     if not formats and output.lower().endswith((".docx", ".html", ".htm")):
         return False  # the extension of -o chooses the format
+    if len(positional) > 1 or any(os.path.isdir(p) for p in positional):
+        return False  # a batch: its workers load WeasyPrint
     return engine == "weasyprint" and (not formats or "pdf" in formats)
 
 

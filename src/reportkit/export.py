@@ -66,6 +66,7 @@ def with_translations(record, languages: tuple[str, ...], options: ExportOptions
     missing = missing_languages(record, languages)
     if not missing:
         return record
+    note(f"translating into {', '.join(missing)}")
     record, _ = translate_record(record, missing, options.translate)
     return record
 

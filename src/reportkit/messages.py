@@ -14,6 +14,7 @@ _quiet = False
 _verbose = False
 _seen: set[str] = set()
 _start = time.perf_counter()
+_step_listener = None  # a progress bar following the steps (see `progress.SingleBar`)
 
 
 def configure(*, quiet: bool = False, verbose: bool = False) -> None:
@@ -32,7 +33,15 @@ def warn(message: str, key: str | None = None) -> None:
     print(f"reportkit: warning: {text}", file=sys.stderr, flush=True)
 
 
+def on_step(listener) -> None:
+    """Send every step `note`d from now on to `listener` (None: to no one), verbose or not."""
+    global _step_listener
+    _step_listener = listener
+
+
 def note(message: str) -> None:
     """A step of the work, with the seconds since start, under --verbose only."""
+    if _step_listener is not None:
+        _step_listener(message)
     if _verbose and not _quiet:
         print(f"reportkit: {time.perf_counter() - _start:6.2f}s {message}", file=sys.stderr)
