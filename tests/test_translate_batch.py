@@ -338,3 +338,28 @@ def test_an_open_memory_follows_a_file_set_aside_by_another_process(tmp_path, ca
     assert [r[3:] for r in rows(path)] == [("c", "d"), ("e", "f")]
     assert [r[3:] for r in rows(aside)] == [("a", "b")]  # set aside as it was, never written
     assert capsys.readouterr().err == ""
+
+
+def test_a_batch_worker_translates_its_whole_share_in_one_call_per_model(models):
+    """A share of records sent to a batch worker: one model call per pair for all of them,
+    each record rendered with its own translation, a broken record failing alone."""
+    from reportkit.batch import render_records
+    from reportkit.export import ExportOptions
+    from reportkit.translate.engine import shared_engine
+
+    datas = variants(6, seed=5)
+    share = [(json.dumps(d, ensure_ascii=False).encode(), f"r{i}.json") for i, d in enumerate(datas)]
+    share.insert(2, (b'{"conference": {}}', "broken.json"))
+    engine = shared_engine()
+    calls = dict(engine.calls)
+    results = render_records(share, ["html"], ExportOptions(lang="ar+fr", translate=options()))
+    assert {k: engine.calls.get(k, 0) - calls.get(k, 0) for k in engine.calls} == {
+        "ar→en": 1,
+        "en→fr": 1,
+    }
+    assert [r.name for r in results] == [name for _, name in share]
+    assert results[2].error and "broken.json" in results[2].error and not results[2].outputs
+    for result in results[:2] + results[3:]:
+        assert result.error is None, result.error
+        html = result.outputs["html"].decode("utf-8")
+        assert 'lang="fr"' in html and "traduits automatiquement" in html

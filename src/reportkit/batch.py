@@ -36,9 +36,12 @@ The design, in the order a batch runs:
    only we hold) and exits at once; on Linux the kernel also sends it SIGKILL (``PR_SET_PDEATHSIG``).
 
 Translation runs inside the worker, through `translate_share`, the one place a batch
-translates: it takes a list of records (a task holds one today) and translates each with the
-per-record path and the worker's one engine, so each model loads once per worker. A function
-that translates many records together replaces its body, not its callers.
+translates. When a batch may need translating (`--lang` names a language a record may lack), a
+task carries a share of several records (`SHARE`, at most): the sentences of all of them that
+the translation memory does not know go through each model in one call, and the worker keeps
+its models loaded for its next share (`translate.translate_records`). The memory is one file
+that every worker on a machine reads and adds to under a lock. Without translation, a task is
+one record, so that the progress bar and the load on each worker stay even.
 """
 
 from __future__ import annotations
@@ -173,8 +176,6 @@ def plan(
 
 # --- In the worker -----------------------------------------------------------------------------
 
-_engine = None  # this worker's translation engine: each model loads once per worker
-
 
 def _warm(quiet: bool, pdf_engine: str | None) -> None:
     """A new worker: die with the parent, leave Ctrl-C to it, load the heavy parts now."""
@@ -244,66 +245,107 @@ def read_record_bytes(data: bytes, name: str):
 
 
 def translate_share(records: list, languages: tuple[str, ...], options: ExportOptions) -> list:
-    """The records of a worker's share, machine-translated into those of `languages` they lack.
+    """The records of a worker's share, machine-translated into those of `languages` they lack:
+    each entry the translated record, or the error (model missing or broken) that stopped it.
 
-    The one place a batch translates. Each record goes through the per-record path with this
-    worker's engine, so every model loads once per worker.
-    """
-    global _engine
+    The one place a batch translates: every record of the share together, with this process's
+    engine, so each model loads once per worker and is called once per share."""
     if all(all(lang == r.language for lang in languages) for r in records):
         return records  # nothing to translate: argostranslate is never imported
-    from .translate import missing_languages, translate_record
-    from .translate.engine import ArgosEngine
+    from .translate import missing_languages, translate_records
     from .translate.options import TranslateOptions
 
+    needed = list(dict.fromkeys(lang for r in records for lang in missing_languages(r, languages)))
+    if not needed:
+        return records
     topts = replace(options.translate or TranslateOptions(), progress=False)
-    if _engine is None:
-        _engine = ArgosEngine(threads=topts.threads, inter_threads=topts.inter_threads)
-    out = []
-    for record in records:
-        missing = missing_languages(record, languages)
-        if missing:
-            record, _ = translate_record(record, missing, topts, engine=_engine)
-        out.append(record)
-    return out
+    translated, _ = translate_records(records, needed, topts, failures="return")
+    return translated
 
 
-def render_record(data: bytes, name: str, formats: list[str], options: ExportOptions) -> Rendered:
-    """One record's outputs, in memory: the work a worker does, here or on a cluster."""
-    import contextlib
-    import io
-
+def render_records(
+    share: list[tuple[bytes, str]], formats: list[str], options: ExportOptions
+) -> list[Rendered]:
+    """The outputs of a share of records (each its bytes and name), in memory, in order: the work
+    a worker does, here or on a cluster. A record that fails gets its one-line reason; the
+    others are rendered all the same."""
     from .document import parse_languages
+
+    results = [Rendered(name) for _, name in share]
+    records: dict[int, object] = {}
+    for i, (data, name) in enumerate(share):
+        with _failures(results[i]):
+            record, warnings = read_record_bytes(data, name)
+            results[i].warnings += warnings
+            records[i] = record
+    if records:
+        first = results[min(records)]
+        with _failures(first, every=[results[i] for i in records]):
+            wanted = [
+                parse_languages(options.lang) if options.lang else (record.language,)
+                for record in records.values()
+            ]
+            languages = tuple(dict.fromkeys(lang for langs in wanted for lang in langs))
+            translated = translate_share(list(records.values()), languages, options)
+            records = dict(zip(records, translated, strict=True))
     from .export import document_for, render
 
-    result = Rendered(name)
-    captured = io.StringIO()
-    try:
-        with contextlib.redirect_stderr(captured):
-            record, warnings = read_record_bytes(data, name)
-            result.warnings += warnings
-            languages = parse_languages(options.lang) if options.lang else (record.language,)
-            (record,) = translate_share([record], languages, options)
+    for i, record in records.items():
+        result = results[i]
+        if result.error is not None:
+            continue
+        with _failures(result):
+            if isinstance(record, Exception):
+                raise record
             document = document_for(record, options)
             for fmt in formats:
                 result.outputs[fmt] = render(document, fmt, options)
-    except RecordError as err:
-        result.error = _one_line(err.problems)
-    except ReportkitError as err:
-        result.error = _first_line(str(err), name)
-    except ModuleNotFoundError as err:
-        result.missing_module = err.name or ""
-        result.error = str(err)
-    except Exception as err:  # a bug of ours: this record fails, the batch goes on
-        result.error = f"{name}: internal error ({type(err).__name__}: {err})"
-    finally:
+    for result in results:
+        if result.error is not None:
+            result.outputs = {}
+    return results
+
+
+class _failures:
+    """Collects what one step of a record's work prints and the one line that says why it
+    failed, into its Rendered (and `every` other record of the step, when the step is shared)."""
+
+    def __init__(self, result: Rendered, every: list[Rendered] | None = None):
+        self.result, self.every = result, every or [result]
+
+    def __enter__(self):
+        import contextlib
+        import io
+
+        self.captured = io.StringIO()
+        self.redirect = contextlib.redirect_stderr(self.captured)
+        self.redirect.__enter__()
+        return self
+
+    def __exit__(self, kind, err, tb) -> bool:
+        self.redirect.__exit__(kind, err, tb)
         prefix = "reportkit: warning: "
-        for line in captured.getvalue().splitlines():
+        for line in self.captured.getvalue().splitlines():
             if line.strip():
-                result.warnings.append(line[len(prefix) :] if line.startswith(prefix) else line)
-    if result.error is not None:
-        result.outputs = {}
-    return result
+                self.result.warnings.append(
+                    line[len(prefix) :] if line.startswith(prefix) else line
+                )
+        if err is None:
+            return False
+        for result in self.every:
+            name = result.name
+            if isinstance(err, RecordError):
+                result.error = _one_line(err.problems)
+            elif isinstance(err, ReportkitError):
+                result.error = _first_line(str(err), name)
+            elif isinstance(err, ModuleNotFoundError):
+                result.missing_module = err.name or ""
+                result.error = str(err)
+            elif isinstance(err, Exception):  # a bug of ours: this record fails, the batch goes on
+                result.error = f"{name}: internal error ({type(err).__name__}: {err})"
+            else:
+                return False  # KeyboardInterrupt, SystemExit: not a record's failure
+        return True
 
 
 def _one_line(problems: list[Problem]) -> str:
@@ -339,7 +381,7 @@ class LocalPool:
         )
 
     def submit(self, *args):
-        return self.executor.submit(render_record, *args)
+        return self.executor.submit(render_records, *args)
 
     def wait(self, pending: set) -> set:
         from concurrent.futures import FIRST_COMPLETED, wait
@@ -463,26 +505,43 @@ def export_batch(
 
 
 def _run(runner, items: list[Item], formats, options, bar) -> Iterator[tuple[Item, Rendered]]:
-    """(item, result) in the order results come back; at most two records per worker are in
+    """(item, result) in the order results come back; at most two shares per worker are in
     flight, so a large batch is never all in memory at once."""
+    size = share_size(len(items), runner.jobs, options)
     window = 2 * max(1, runner.jobs)
     queue = list(reversed(items))
     pending: dict = {}
     while queue or pending:
         while queue and len(pending) < window:
-            item = queue.pop()
-            try:
-                data = _read(item.source)
-            except RecordError as err:
-                yield item, Rendered(item.name, error=_one_line(err.problems))
-                continue
-            pending[runner.submit(data, item.name, formats, options)] = item
+            share: list[tuple[Item, bytes]] = []
+            while queue and len(share) < size:
+                item = queue.pop()
+                try:
+                    share.append((item, _read(item.source)))
+                except RecordError as err:
+                    yield item, Rendered(item.name, error=_one_line(err.problems))
+            if share:
+                sent = [(data, item.name) for item, data in share]
+                pending[runner.submit(sent, formats, options)] = [item for item, _ in share]
         if not pending:
             continue
-        bar.working_on(next(iter(pending.values())).name)
+        bar.working_on(next(iter(pending.values()))[0].name)
         for future in runner.wait(set(pending)):
-            item = pending.pop(future)
-            yield item, runner.result(future)
+            share_items = pending.pop(future)
+            yield from zip(share_items, runner.result(future), strict=True)
+
+
+SHARE = 16  # records per task at most, when they may need translating
+
+
+def share_size(records: int, jobs: int, options: ExportOptions) -> int:
+    """Records per task: one, unless the batch may need translating; then as many as give each
+        worker an even share, up to SHARE (more would only delay the progress bar and hold more
+        records in memory for the same single model call per pair). Without `--lang` every record is
+    rendered in its own language and nothing is translated."""
+    if not options.lang:  # each record in its own language: nothing to translate
+        return 1
+    return max(1, min(SHARE, -(-records // max(1, jobs))))
 
 
 def _read(path: Path) -> bytes:

@@ -72,6 +72,7 @@ _EXTRAS = {
     "sentencepiece": "translate",
     "stanza": "translate",
     "torch": "translate",
+    "filelock": "translate",
     "pyhanko": "sign",
     "pyhanko_certvalidator": "sign",
     "dask": "cluster",

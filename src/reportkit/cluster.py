@@ -1,7 +1,7 @@
 """A batch on a Dask cluster (`dask.distributed`): the same work as a local batch, elsewhere.
 
 Dask is the engine; reportkit adds nothing to it but the job. The client (this process) sends
-each record's bytes, name and options as a task running `batch.render_record` — the very
+each share of records (their bytes and names) and the options as a task running `batch.render_records` — the very
 function a local worker runs — and receives each format's bytes back; it writes every file
 itself, atomically, as a local batch does. So workers need reportkit installed (the same
 version: checked before any work, a mismatch refused), its fonts (they come with the wheel) and,
@@ -124,10 +124,10 @@ class ClusterRunner:
             )
 
     def submit(self, *args):
-        from .batch import render_record
+        from .batch import render_records
 
         # pure=False: a unique key per task, even for two identical records or two clients
-        return self.client.submit(render_record, *args, pure=False, retries=0)
+        return self.client.submit(render_records, *args, pure=False, retries=0)
 
     def wait(self, pending: set) -> set:
         from distributed import wait
