@@ -348,7 +348,9 @@ def test_a_batch_worker_translates_its_whole_share_in_one_call_per_model(models)
     from reportkit.translate.engine import shared_engine
 
     datas = variants(6, seed=5)
-    share = [(json.dumps(d, ensure_ascii=False).encode(), f"r{i}.json") for i, d in enumerate(datas)]
+    share = [
+        (json.dumps(d, ensure_ascii=False).encode(), f"r{i}.json") for i, d in enumerate(datas)
+    ]
     share.insert(2, (b'{"conference": {}}', "broken.json"))
     engine = shared_engine()
     calls = dict(engine.calls)
