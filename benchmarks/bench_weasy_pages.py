@@ -257,7 +257,9 @@ def main() -> None:
 
             html = render_html(document)
             page = weasyprint.HTML(
-                string=html, base_url=templates_dir().as_uri() + "/", url_fetcher=_own_files_fetcher()
+                string=html,
+                base_url=templates_dir().as_uri() + "/",
+                url_fetcher=_own_files_fetcher(),
             )
             cProfile.runctx("page.render()", globals(), {"page": page}, str(args.profile))
             print(f"profile of one layout written to {args.profile}")
@@ -270,7 +272,9 @@ def main() -> None:
             ms = t * 1000 / pages
             ratio = ""
             if name.startswith("reportkit HTML: layout"):
-                ratio = f"  {ms / (theirs_layout[0] * 1000 / theirs_layout[1]):.2f}x pandoc's layout"
+                ratio = (
+                    f"  {ms / (theirs_layout[0] * 1000 / theirs_layout[1]):.2f}x pandoc's layout"
+                )
             elif name.startswith("reportkit"):
                 ratio = f"  {ms / (theirs[0] * 1000 / theirs[1]):.2f}x pandoc's untagged PDF"
             print(f"{name:36s} {t:7.2f} s  {pages:4d} pages  {ms:6.1f} ms/page{ratio}")
