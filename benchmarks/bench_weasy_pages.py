@@ -17,6 +17,7 @@ reportkit's loader, by libyaml (PyYAML's C loader) and by PyYAML's pure-Python l
 
 Run: .venv/bin/python benchmarks/bench_weasy_pages.py [--pages 100 400] [--repeat N]
      [--profile FILE] (cProfile of one reportkit layout of the first size, to FILE)
+     [--quick] (untagged PDFs and layouts only) [--attribute] (the layout cost of each feature of reportkit's look, at the first size)
 Needs pandoc on PATH (Debian: apt-get install pandoc; scripts/setup.sh installs it).
 """
 
@@ -36,7 +37,7 @@ from common import ROOT
 
 # The example record grown by whole units of 8 sections of 5 paragraphs and 60 recommendations;
 # one unit makes about this many pages (measured; every figure is divided by the real count).
-PAGES_PER_UNIT = 12
+PAGES_PER_UNIT = 11
 SECTIONS = 8
 PARAGRAPHS = 5
 RECOMMENDATIONS = 60
@@ -150,8 +151,8 @@ def page_count(pdf: bytes) -> int:
         return len(doc.pages)
 
 
-def measure(document, repeat: int) -> dict[str, tuple[float, int]]:
-    """Stage → (median seconds, pages)."""
+def measure(document, repeat: int, quick: bool = False) -> dict[str, tuple[float, int]]:
+    """Stage → (median seconds, pages); `quick`: the untagged PDFs and layouts only."""
     import pikepdf
     import weasyprint
 
@@ -182,6 +183,8 @@ def measure(document, repeat: int) -> dict[str, tuple[float, int]]:
     results["reportkit HTML: untagged PDF"] = (t, pages)
     t, _ = median_time(lambda: page(html).render(), repeat)
     results["reportkit HTML: layout only"] = (t, pages)
+    if quick:
+        return results
     t, raw = median_time(tagged, repeat)
     results["reportkit HTML: tagged PDF"] = (t, pages)
 
@@ -203,6 +206,58 @@ def measure(document, repeat: int) -> dict[str, tuple[float, int]]:
     t, _ = median_time(lambda: render_html(document), repeat)
     results["  reportkit HTML from the document"] = (t, pages)
     return results
+
+
+# What reportkit's look asks of WeasyPrint beyond pandoc's page, each taken away in turn (on the
+# stylesheet the page embeds): the cost of each, for `--attribute`. Not a look to print.
+FEATURES = {
+    "justified text": [("text-align: justify", "text-align: start")],
+    "running header and page footer": [
+        ("@top-center { content: element(running);", "@top-center { content: none;")
+    ],
+    "list markers out of flow": [(".marker { position: absolute;", ".marker { display: none;")],
+    "kept-together items and headings": [
+        ("break-inside: avoid", "break-inside: auto"),
+        ("break-after: avoid", "break-after: auto"),
+    ],
+}
+
+
+def attribute(document, repeat: int) -> None:
+    """Layout time per page of reportkit's page without each feature of FEATURES, and without
+    all of them, against pandoc's page."""
+    import weasyprint
+
+    from reportkit.resources import templates_dir
+    from reportkit.writers.html import render_html
+    from reportkit.writers.weasyprint.writer import _own_files_fetcher
+
+    css = (templates_dir() / "report.css").read_text(encoding="utf-8")
+    footer = re.compile(r"@page \{ @bottom-center \{ content: [^}]*\} \}")
+
+    def without(names: list[str]) -> str:
+        sheet = css
+        for name in names:
+            for old, new in FEATURES[name]:
+                assert old in sheet, old
+                sheet = sheet.replace(old, new)
+        html = render_html(document, stylesheet=sheet)
+        return footer.sub("", html) if "running header and page footer" in names else html
+
+    def layout(markup: str) -> tuple[float, int]:
+        page = weasyprint.HTML(
+            string=markup, base_url=templates_dir().as_uri() + "/", url_fetcher=_own_files_fetcher()
+        )
+        t, rendered = median_time(page.render, repeat)
+        return t * 1000 / len(rendered.pages), len(rendered.pages)
+
+    theirs, _ = layout(pandoc_html(document))
+    cases = {"reportkit's page": [], **{f"without {n}": [n] for n in FEATURES}}
+    cases["without all of these"] = list(FEATURES)
+    print(f"pandoc's page: layout {theirs:.1f} ms/page")
+    for label, names in cases.items():
+        ms, pages = layout(without(names))
+        print(f"{label:44s} layout {ms:6.1f} ms/page ({pages} pages)  {ms / theirs:.2f}x pandoc's")
 
 
 def time_yaml_load(text: bytes, repeat: int) -> None:
@@ -234,6 +289,12 @@ def main() -> None:
     parser.add_argument("--pages", nargs="+", type=int, default=[100, 400])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", type=Path, help="write a cProfile of one reportkit layout")
+    parser.add_argument(
+        "--quick", action="store_true", help="untagged PDFs and layouts only (long documents)"
+    )
+    parser.add_argument(
+        "--attribute", action="store_true", help="layout cost of each look feature, first size"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     import yaml
@@ -269,7 +330,11 @@ def main() -> None:
             cProfile.runctx("page.render()", globals(), {"page": page}, str(args.profile))
             print(f"profile of one layout written to {args.profile}")
             return
-        results = measure(document, args.repeat)
+        if args.attribute:
+            print(f"\n## what the look costs, about {wanted} pages (layout only)")
+            attribute(document, args.repeat)
+            return
+        results = measure(document, args.repeat, args.quick)
         print(f"\n## about {wanted} pages ({units} units of the example's texts)")
         theirs = results["pandoc HTML: untagged PDF"]
         theirs_layout = results["pandoc HTML: layout only"]
