@@ -24,6 +24,7 @@ Needs pandoc on PATH (Debian: apt-get install pandoc; scripts/setup.sh installs 
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import re
 import statistics
@@ -138,6 +139,10 @@ def median_time(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
     wall clock also counts the time others took the core."""
     times, result = [], None
     for _ in range(repeat):
+        # The last call's result (a laid-out document of hundreds of pages) would otherwise
+        # still be alive during the next call, whose garbage collections would walk it.
+        result = None
+        gc.collect()
         start = time.process_time()
         result = fn()
         times.append(time.process_time() - start)
@@ -176,12 +181,12 @@ def measure(document, repeat: int, quick: bool = False) -> dict[str, tuple[float
     results: dict[str, tuple[float, int]] = {}
     t, pdf = median_time(lambda: page(theirs).write_pdf(), repeat)
     results["pandoc HTML: untagged PDF"] = (t, page_count(pdf))
-    t, _ = median_time(lambda: page(theirs).render(), repeat)
+    t, _ = median_time(lambda: len(page(theirs).render().pages), repeat)
     results["pandoc HTML: layout only"] = (t, results["pandoc HTML: untagged PDF"][1])
     t, pdf = median_time(lambda: page(html).write_pdf(), repeat)
     pages = page_count(pdf)
     results["reportkit HTML: untagged PDF"] = (t, pages)
-    t, _ = median_time(lambda: page(html).render(), repeat)
+    t, _ = median_time(lambda: len(page(html).render().pages), repeat)
     results["reportkit HTML: layout only"] = (t, pages)
     if quick:
         return results
@@ -248,8 +253,8 @@ def attribute(document, repeat: int) -> None:
         page = weasyprint.HTML(
             string=markup, base_url=templates_dir().as_uri() + "/", url_fetcher=_own_files_fetcher()
         )
-        t, rendered = median_time(page.render, repeat)
-        return t * 1000 / len(rendered.pages), len(rendered.pages)
+        t, pages = median_time(lambda: len(page.render().pages), repeat)
+        return t * 1000 / pages, pages
 
     theirs, _ = layout(pandoc_html(document))
     cases = {"reportkit's page": [], **{f"without {n}": [n] for n in FEATURES}}
