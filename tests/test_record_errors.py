@@ -257,7 +257,7 @@ def _loaded(text: str, loader) -> tuple:
 
 def test_records_are_read_by_libyaml_when_pyyaml_has_it():
     """PyYAML's wheels bring libyaml: the loader is its C one, not the pure-Python parser that
-    takes twenty times as long on a long record."""
+    takes about nine times as long on a long record."""
     import yaml
 
     from reportkit.record import load

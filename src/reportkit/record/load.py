@@ -3,7 +3,7 @@
 YAML is composed into nodes with PyYAML's safe loader and turned into data here, so that every
 value keeps its line, duplicate keys are caught, only plain YAML tags are accepted (a
 `!!python/...` tag is refused, never run), and alias expansion has a budget (an alias bomb fails
-fast instead of eating memory). The nodes come from libyaml (PyYAML's C parser, twenty times as
+fast instead of eating memory). The nodes come from libyaml (PyYAML's C parser, about nine times as
 fast on a long record) when PyYAML was built with it; its nodes carry the same line, column and
 offset. A file libyaml refuses is read again by the pure-Python parser, whose message (and
 verdict) it gets: what is refused, and how it is worded, does not depend on the build.
