@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 # (pdftotext, pdffonts) and LibreOffice (a real DOCX reader) for the tests; DejaVu as the only
 # system font the no-Noto LibreOffice test allows; qpdf for PDF structure checks; zbar to
 # decode the verification QR codes in the tests; unicode-data for the Unicode Consortium's bidi
-# conformance file (BidiCharacterTest.txt) the ReportLab engine is held to.
+# conformance file (BidiCharacterTest.txt) the ReportLab engine is held to; pandoc, needed by
+# the benchmark that compares a page of reportkit's markup with pandoc's (bench_weasy_pages.py).
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
-          libreoffice-writer-nogui fonts-dejavu-core qpdf zbar-tools unicode-data)
+          libreoffice-writer-nogui fonts-dejavu-core qpdf zbar-tools unicode-data pandoc)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -218,3 +218,75 @@ def test_a_control_character_yaml_refuses_is_one_line_with_its_position(write_re
     path = write_record('conference:\n  title: "مؤتمر\x07"\n')
     err = check_rejected(path, f"{path}:2:16: ", "U+0007", tmp_path=tmp_path)
     assert err.count("\n") == 1 and "<unicode string>" not in err
+
+
+# What both YAML parsers must read alike: anchors and aliases, block and folded scalars, quoted
+# Arabic with escapes, flow collections, numbers, dates, comments.
+PARITY_YAML = """\
+language: ar   # a comment
+conference: &c
+  title: "مؤتمر \\u0627لأمن"
+  organizer: 'الأمانة ''العامة'''
+  number: 47
+  start_date: 2023-11-15
+summary: |
+  سطر أول
+  سطر ثانٍ
+topics: [أمن, "تعاون", 'بحث']
+participants:
+  - >
+    وفد
+    مطوي
+  - *c
+"""
+
+
+def _loaded(text: str, loader) -> tuple:
+    """What reading `text` gives with `loader`: data, positions and extents, or the refusal."""
+    from reportkit.record import load
+
+    saved, load.Loader = load.Loader, loader
+    try:
+        data, source = load._parse(text.encode("utf-8"), "r.yaml", "yaml")
+        return data, source.positions, source.extents
+    except Exception as err:  # the RecordError's one line is what is compared
+        return (type(err).__name__, str(err))
+    finally:
+        load.Loader = saved
+
+
+def test_records_are_read_by_libyaml_when_pyyaml_has_it():
+    """PyYAML's wheels bring libyaml: the loader is its C one, not the pure-Python parser that
+    takes about nine times as long on a long record."""
+    import yaml
+
+    from reportkit.record import load
+
+    assert yaml.__with_libyaml__
+    assert load.Loader is yaml.CSafeLoader
+    assert issubclass(load.Loader, yaml.cyaml.CParser)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        PARITY_YAML,
+        GOOD + "  start_date: 2023-11-16\n",  # duplicate key
+        "conference:\n  title: [unclosed\n  number: 4\n",  # libyaml words this otherwise
+        'conference:\n  title: "مؤتمر\x07"\n',  # a control character: a byte offset in libyaml
+        "conference: !!python/object:os.system\n  title: x\n",  # a tag that would run code
+        "a: " + "[" * 1200 + "]" * 1200 + "\n",  # deeper than libyaml's nesting limit
+        "a: &a [x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n",
+    ],
+)
+def test_libyaml_reads_and_refuses_as_the_python_parser_does(text):
+    """Same data, same line and column of every field and same extent of every text, or the
+    same one-line refusal, whichever parser PyYAML uses."""
+    import yaml
+
+    assert _loaded(text, yaml.CSafeLoader) == _loaded(text, yaml.SafeLoader)
+
+
+def test_a_python_tag_is_refused_with_its_line_by_the_c_loader(write_record, tmp_path):
+    path = write_record("language: ar\nconference: !!python/object/apply:os.system [ls]\n")
+    check_rejected(path, "YAML tag", "is not allowed", f"{path}:2:", tmp_path=tmp_path)

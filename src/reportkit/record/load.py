@@ -3,7 +3,10 @@
 YAML is composed into nodes with PyYAML's safe loader and turned into data here, so that every
 value keeps its line, duplicate keys are caught, only plain YAML tags are accepted (a
 `!!python/...` tag is refused, never run), and alias expansion has a budget (an alias bomb fails
-fast instead of eating memory).
+fast instead of eating memory). The nodes come from libyaml (PyYAML's C parser, about nine times as
+fast on a long record) when PyYAML was built with it; its nodes carry the same line, column and
+offset. A file libyaml refuses is read again by the pure-Python parser, whose message (and
+verdict) it gets: what is refused, and how it is worded, does not depend on the build.
 
 Problems and warnings name the field path and the line and column where the character at fault
 is written (for an invisible character, the only way to find it), or where the field's value
@@ -30,6 +33,9 @@ MAX_NODES = 100_000  # far above any real record; an alias bomb reaches it in mi
 _T = "tag:yaml.org,2002:"
 _AS_STRING = {_T + "str", _T + "timestamp"}  # dates stay text; the model parses and checks them
 _SCALARS = {_T + "int", _T + "float", _T + "bool", _T + "null"}
+
+# libyaml's composer when PyYAML has it (the wheels do), else PyYAML's own.
+Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Position = tuple[int, int]
 Path_ = tuple[Any, ...]
@@ -139,10 +145,22 @@ def _decode(data: bytes, name: str) -> str:
     return text
 
 
+def _compose(text: str) -> yaml.Node | None:
+    """The YAML document's node tree, by libyaml when it can; whatever libyaml refuses is
+    composed again by PyYAML's pure-Python parser, which raises its own error (or, where
+    libyaml is stricter, such as its nesting limit, reads the file as before)."""
+    if Loader is not yaml.SafeLoader:
+        try:
+            return yaml.compose(text, Loader=Loader)
+        except (yaml.YAMLError, UnicodeError):
+            pass
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
 def _parse_yaml(text: str, name: str) -> tuple[Any, Source]:
     walker = _Walker(name)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text)
         if node is None:
             raise RecordError([Problem(name, "the file is empty")])
         return walker.build(node, ()), Source(name, text, walker.positions, walker.extents)
