@@ -237,11 +237,10 @@ def _die_with_parent() -> None:
 def read_record_bytes(data: bytes, name: str):
     """A record from its file's bytes (`name` for messages and to tell YAML from JSON), with
     the warnings `export.load` would print."""
-    from .record.load import _parse, format_of, record_from_data, text_warnings
+    from .record.load import record_from_bytes
 
-    parsed, source = _parse(data, name, format_of(name))
-    record = record_from_data(parsed, name, source)
-    return record, [str(w) for w in text_warnings(parsed, source)]
+    loaded = record_from_bytes(data, name)
+    return loaded.record, [str(w) for w in loaded.warnings]
 
 
 def translate_share(records: list, languages: tuple[str, ...], options: ExportOptions) -> list:

@@ -1,6 +1,13 @@
 """Stage 1: the record — load, validate, and resolve its texts."""
 
-from .load import LoadedRecord, load_record, parse_data, read_record, record_from_data
+from .load import (
+    LoadedRecord,
+    load_record,
+    parse_data,
+    read_record,
+    record_from_bytes,
+    record_from_data,
+)
 from .model import Conference, MachineText, Provenance, Recommendation, Record, Section
 
 __all__ = [
@@ -14,5 +21,6 @@ __all__ = [
     "load_record",
     "read_record",
     "parse_data",
+    "record_from_bytes",
     "record_from_data",
 ]

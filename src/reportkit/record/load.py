@@ -338,7 +338,14 @@ def read_record(path: str | Path) -> LoadedRecord:
         except OSError as err:
             raise RecordError([Problem(name, f"cannot be read: {err.strerror}")]) from None
         fmt = format_of(name)
-    parsed, source = _parse(data, name, fmt)
+    return record_from_bytes(data, name, fmt)
+
+
+def record_from_bytes(data: bytes, name: str, fmt: str | None = None) -> LoadedRecord:
+    """A record file's bytes → the validated record and its warnings, as `read_record` gives
+    them. `name` is for messages and, without `fmt`, tells JSON from YAML. A batch worker that
+    received the bytes from elsewhere reads them this way."""
+    parsed, source = _parse(data, name, fmt or format_of(name))
     record = record_from_data(parsed, name, source)
     return LoadedRecord(record, tuple(text_warnings(parsed, source)))
 
