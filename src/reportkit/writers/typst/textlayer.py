@@ -1,0 +1,225 @@
+"""The text layer of a Typst PDF, corrected so that every printed word is found again.
+
+Typst maps each glyph to the text of the first cluster it was drawn in. For a vocalised Arabic
+letter (a letter and its harakat, one cluster, two glyphs) both glyphs get the whole cluster: the
+mark "َ" of "لَ" reads "لَ", and where Typst wraps a mark in an ActualText span it gives the
+cluster's text there too. The letter then comes back twice ("كُلٌّ" as "كٌللٌ") and the word is
+not found. Typst also draws a raised or lowered mark as a text object of its own, which readers
+take for a word of its own.
+
+The correction, on Typst's own output (its font subsets renumber glyphs, so the glyph tables of
+`pdftext` do not apply; a mark is known by its zero advance width in the font's /W array):
+
+- a mark glyph's ToUnicode entry keeps only the marks of its text;
+- a text object that draws only marks, or an ActualText span around such objects only, gets the
+  ActualText U+0000, which poppler and PDFium skip: the word reads whole. Extracted text then
+  lacks those harakat (the page still shows them), as with the WeasyPrint engine.
+
+Words without harakat are left exactly as Typst wrote them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from typing import TYPE_CHECKING
+
+from ..pdftext import to_unicode_cmap
+
+if TYPE_CHECKING:
+    import pikepdf
+
+_BFCHAR = re.compile(rb"<([0-9A-Fa-f]{4})>\s*<([0-9A-Fa-f]*)>")
+_HIDDEN = b"\xfe\xff\x00\x00"  # ActualText U+0000: readers take nothing from what it covers
+
+
+def _widths(font: pikepdf.Dictionary) -> tuple[dict[int, float], float]:
+    """A Type0 font's glyph widths (Identity-H CIDs) from its /W array, and its default width
+    (Typst leaves the zero-width glyphs out of /W and sets /DW 0)."""
+    import pikepdf
+
+    try:
+        descendant = font.DescendantFonts[0]
+    except (AttributeError, IndexError, KeyError):
+        return {}, 1000.0
+    items = list(descendant.get("/W", pikepdf.Array()))
+    default = float(descendant.get("/DW", 1000))
+    out: dict[int, float] = {}
+    i = 0
+    while i < len(items):
+        first = int(items[i])
+        if i + 1 < len(items) and isinstance(items[i + 1], pikepdf.Array):
+            out.update({first + k: float(w) for k, w in enumerate(items[i + 1])})
+            i += 2
+        elif i + 2 < len(items):
+            out.update({cid: float(items[i + 2]) for cid in range(first, int(items[i + 1]) + 1)})
+            i += 3
+        else:
+            break
+    return out, default
+
+
+_UNI_NAME = re.compile(r"uni([0-9A-F]{4})|u([0-9A-F]{4,6})")
+
+
+def _glyph_names(font: pikepdf.Dictionary) -> list[str] | None:
+    """The embedded subset's glyph names (its post table, which Typst keeps), or None."""
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        program = font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()
+        with TTFont(io.BytesIO(program), lazy=True) as embedded:
+            if embedded["post"].formatType != 2:
+                return None
+            return embedded.getGlyphOrder()
+    except (AttributeError, IndexError, KeyError, TTLibError, ValueError, AssertionError):
+        return None
+
+
+def _names_a_mark(name: str) -> bool:
+    """A glyph named after combining marks only: uni064E, uni064E_uni0651 (the font's own
+    names; a letter's piece such as uniFE8E.rlig is no mark although it advances by nothing)."""
+    base = name.split(".")[0]
+    parts = base.split("_")
+    found = [_UNI_NAME.fullmatch(p) for p in parts]
+    if not parts or not all(found):
+        return False
+    return all(_is_mark(chr(int(m.group(1) or m.group(2), 16))) for m in found)
+
+
+def _is_mark(ch: str) -> bool:
+    return unicodedata.category(ch)[0] == "M"
+
+
+class _Fixer:
+    def __init__(self, pdf: pikepdf.Pdf) -> None:
+        self.pdf = pdf
+        self.fonts: dict[tuple[int, int], frozenset[int]] = {}
+
+    def font(self, font: pikepdf.Object | None) -> frozenset[int]:
+        """`font`'s mark glyphs, its ToUnicode corrected the first time it is seen."""
+        import pikepdf
+
+        if not isinstance(font, pikepdf.Dictionary) or font.get("/Subtype") != "/Type0":
+            return frozenset()
+        key = font.objgen
+        if key in self.fonts:
+            return self.fonts[key]
+        self.fonts[key] = frozenset()
+        if "/ToUnicode" not in font:
+            return frozenset()
+        widths, default = _widths(font)
+        names = _glyph_names(font)
+        entries = {}
+        marks = set()
+        for gid, hexa in _BFCHAR.findall(font.ToUnicode.read_bytes()):
+            try:
+                text = bytes.fromhex(hexa.decode()).decode("utf-16-be")
+            except (ValueError, UnicodeDecodeError):
+                return frozenset()  # a map Typst would not write: left alone
+            glyph = int(gid, 16)
+            # A mark: named after combining marks in the font; without names, a glyph that
+            # advances by nothing and stands for a combining mark.
+            if names is not None:
+                is_mark = glyph < len(names) and _names_a_mark(names[glyph])
+            else:
+                is_mark = widths.get(glyph, default) == 0 and any(_is_mark(c) for c in text)
+            if is_mark and any(_is_mark(c) for c in text):
+                marks.add(glyph)
+                text = "".join(c for c in text if _is_mark(c))
+            entries[glyph] = text
+        if marks:
+            font.ToUnicode = self.pdf.make_stream(to_unicode_cmap(entries))
+        self.fonts[key] = frozenset(marks)
+        return self.fonts[key]
+
+    def content(self, holder: pikepdf.Object) -> None:
+        import pikepdf
+
+        resources = holder.get("/Resources", pikepdf.Dictionary())
+        fonts = resources.get("/Font", pikepdf.Dictionary())
+        if not any(self.font(fonts[name]) for name in list(fonts.keys())):
+            return  # no font with marks: nothing to hide
+        for xobject in resources.get("/XObject", pikepdf.Dictionary()).values():
+            if xobject.get("/Subtype") == "/Form":
+                self.content(xobject)
+        data = self._hide_marks(holder, fonts)
+        if data is None:
+            return
+        if isinstance(holder, pikepdf.Stream):
+            holder.write(data)
+        else:
+            holder.Contents = self.pdf.make_stream(data)
+
+    def _hide_marks(self, holder: pikepdf.Object, fonts: pikepdf.Dictionary) -> bytes | None:
+        import pikepdf
+
+        def hidden_span() -> pikepdf.ContentStreamInstruction:
+            return pikepdf.ContentStreamInstruction(
+                [pikepdf.Name.Span, pikepdf.Dictionary(ActualText=pikepdf.String(_HIDDEN))],
+                pikepdf.Operator("BDC"),
+            )
+
+        end = pikepdf.ContentStreamInstruction([], pikepdf.Operator("EMC"))
+        out: list = []
+        marks: frozenset[int] = frozenset()
+        saved: list[frozenset[int]] = []
+        # Open marked-content sections: [index in `out` of an ActualText BDC, or None;
+        # shows inside; shows of marks only inside]
+        sections: list[list] = []
+        changed = False
+        for instruction in pikepdf.parse_content_stream(holder):
+            op = str(instruction.operator)
+            operands = instruction.operands
+            if op == "q":
+                saved.append(marks)
+            elif op == "Q" and saved:
+                marks = saved.pop()
+            elif op == "Tf":
+                marks = self.font(fonts.get(operands[0])) if operands else frozenset()
+            elif op in ("BDC", "BMC"):
+                actual = (
+                    op == "BDC"
+                    and len(operands) == 2
+                    and isinstance(operands[1], pikepdf.Dictionary)
+                    and "/ActualText" in operands[1]
+                )
+                sections.append([len(out) if actual else None, 0, 0])
+            elif op == "EMC" and sections:
+                at, shows, mark_shows = sections.pop()
+                if at is not None and shows and shows == mark_shows:
+                    out[at] = hidden_span()
+                    changed = True
+                if sections:  # what a section holds, its parent holds too
+                    sections[-1][1] += shows
+                    sections[-1][2] += mark_shows
+            elif op in ("TJ", "Tj", "'", '"'):
+                shown = operands[-1]
+                strings = shown if isinstance(shown, pikepdf.Array) else [shown]
+                raw = b"".join(bytes(s) for s in strings if isinstance(s, pikepdf.String))
+                gids = {int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2)}
+                only_marks = bool(gids) and bool(marks) and gids <= marks
+                inside_actual = any(s[0] is not None for s in sections)
+                if sections:
+                    sections[-1][1] += 1
+                    sections[-1][2] += only_marks
+                if only_marks and not inside_actual:
+                    out += [hidden_span(), instruction, end]
+                    changed = True
+                    continue
+            out.append(instruction)
+        return pikepdf.unparse_content_stream(out) if changed else None
+
+
+def fix_text_layer(data: bytes) -> bytes:
+    """A Typst PDF with its text layer corrected; the pages look exactly the same."""
+    import pikepdf
+
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        fixer = _Fixer(pdf)
+        for page in pdf.pages:
+            fixer.content(page.obj)
+        pdf.save(out, preserve_pdfa=True, deterministic_id=True)
+    return out.getvalue()

@@ -1,0 +1,235 @@
+"""PDF writer on Typst: the Document as JSON data, laid out by reportkit's own template.
+
+Typst markup is a programming language, so record text is never written into markup, escaped or
+not: the whole document goes to the compiler as one JSON string (`sys.inputs`), which the
+template (templates/report.typ) decodes with Typst's `json` and shows as string values. The
+template is the only file the compiler reads; the QR code and the letterhead's emblem travel in
+the JSON as image data. Fonts are reportkit's fonts/ only (no system font, none of the fonts the
+compiler carries), so the same record gives the same pages on every machine.
+
+The `typst` package (the compiler, about 34 MB) is imported only here, when this engine renders.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import TYPE_CHECKING
+
+from ...conventions import digits
+from ...document import Document, ItemList, Span
+from ...labels import label
+from ...resources import fonts_dir, templates_dir
+from ..html import (
+    LOGO_COLUMN_MM,
+    LOGO_HEIGHT_MM,
+    REFERENCE_CHARS,
+    RUNNING_CHARS,
+    footer_margin,
+    qr_alt,
+    short_text,
+)
+
+if TYPE_CHECKING:
+    import typst
+
+TEMPLATE = "report.typ"
+# The links a page carries open a web page or write an e-mail, whatever else a record holds.
+_LINK_SCHEMES = ("https://", "http://", "mailto:")
+_IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}
+
+
+def span_data(span: Span, text: str | None = None) -> dict[str, object]:
+    """A Span as the template's data: language, direction, runs (`inline`), machine mark."""
+    if text is not None and text != span.text:
+        span = Span(text, span.lang, span.dir, span.machine)
+    runs = []
+    for run in span.runs:
+        href = run.href if run.href.lower().startswith(_LINK_SCHEMES) else ""
+        runs.append(
+            {
+                "t": run.text,
+                "dir": run.dir if run.dir else "",
+                "href": href,
+            }
+        )
+    return {
+        "lang": span.lang,
+        "dir": span.dir,
+        "text": span.text,
+        "runs": runs,
+        "machine": span.machine is not None,
+    }
+
+
+def _spans(spans) -> list[dict[str, object]]:
+    return [span_data(s) for s in spans]
+
+
+def _block_data(block) -> dict[str, object]:
+    if isinstance(block, ItemList):
+        return {
+            "kind": "list",
+            "numbered": block.numbered,
+            "items": [
+                {
+                    "number": item.number,
+                    "texts": _spans(item.texts),
+                    "category": _spans(item.category) if item.category else None,
+                }
+                for item in block.items
+            ],
+        }
+    data: dict[str, object] = {"kind": block.kind, "texts": _spans(block.texts)}
+    if block.kind == "heading":
+        data["level"] = block.level
+    return data
+
+
+def _logo_data(document: Document) -> dict[str, object] | None:
+    lh = document.letterhead
+    if lh is None or lh.logo is None:
+        return None
+    image = lh.logo
+    scale = min(LOGO_COLUMN_MM / image.width, LOGO_HEIGHT_MM / image.height)
+    fmt = _IMAGE_FORMATS[image.mime]
+    data: dict[str, object] = {
+        "format": fmt,
+        "alt": " / ".join(s.text for s in lh.logo_alt if s.text),
+        "width": round(image.width * scale, 2),
+        "height": round(image.height * scale, 2),
+    }
+    if fmt == "svg":
+        data["svg"] = image.data.decode("utf-8")
+    else:
+        data["data"] = list(image.data)  # JSON has no bytes: Typst's bytes() takes the numbers
+    return data
+
+
+def document_data(document: Document) -> dict[str, object]:
+    """Everything the template shows, as plain data (the template's only input)."""
+    lh = document.letterhead
+    verification = None
+    if document.verification is not None:
+        from ...verification import verification_qr_svg
+
+        v = document.verification
+        verification = {
+            "heading": _spans(v.heading),
+            "fingerprint_label": _spans(v.fingerprint_label),
+            "hint": _spans(v.hint),
+            "reference": bool(v.reference),
+            "sha256": v.sha256,
+            "qr_svg": verification_qr_svg(v.reference, v.sha256, size="30mm"),
+            "qr_alt": qr_alt(document),
+        }
+    reference = document.reference
+    return {
+        "lang": document.lang,
+        "dir": document.dir,
+        "languages": list(document.languages),
+        "bilingual": document.bilingual,
+        "digits": document.digits,
+        "meta": {
+            "title": short_text(document.meta.title, 1000),
+            "author": document.meta.author,
+            "subject": document.meta.subject,
+            "keywords": list(document.meta.keywords),
+        },
+        "labels": {"reference": [label(lang, "reference") for lang in document.languages]},
+        "title": {
+            "title": _spans(document.title.title),
+            "organizer": _spans(document.title.organizer) if document.title.organizer else None,
+            "fields": [
+                {"name": f.name, "label": _spans(f.label), "value": _spans(f.value)}
+                for f in document.title.fields
+            ],
+        },
+        "notice": _spans(document.notice) if document.notice else None,
+        "blocks": [_block_data(b) for b in document.blocks],
+        "page_label": [{"text": s.text, "lang": s.lang, "dir": s.dir} for s in document.page_label],
+        "running": [span_data(s, short_text(s.text, RUNNING_CHARS)) for s in document.running],
+        "running_reference": span_data(reference, short_text(reference.text, REFERENCE_CHARS))
+        if reference
+        else None,
+        "reference": span_data(reference) if reference else None,
+        "marking": span_data(document.marking) if document.marking else None,
+        "draft": _spans(document.draft) if document.draft else None,
+        "verification": verification,
+        "footer_margin": footer_margin(document),
+        "letterhead": {
+            "right": _spans(lh.right),
+            "left": _spans(lh.left),
+            "logo": _logo_data(document),
+            "basmala": span_data(lh.basmala) if lh.basmala else None,
+            "signature": _spans(lh.signature),
+            "footer": _spans(lh.footer),
+        }
+        if lh is not None
+        else None,
+    }
+
+
+def local_number(n: int, lang: str, style: str) -> str:
+    return digits(str(n), style) if lang == "ar" else str(n)
+
+
+def document_json(document: Document) -> str:
+    return json.dumps(document_data(document), ensure_ascii=False, separators=(",", ":"))
+
+
+def standards(document: Document) -> tuple[list[str], bool]:
+    """The PDF standards Typst writes and whether it tags the file.
+
+    Tagged (the default), the file is PDF/UA-1; with `--pdfa`, PDF/A-3a, tagged too (`archive`
+    adds the PDF/UA claim to its XMP). `--no-tags` gives the untagged file: plain, or PDF/A-3b.
+    """
+    tags = bool(document.options.get("tags", True))
+    if document.options.get("pdfa"):
+        return (["a-3a"] if tags else ["a-3b"]), tags
+    return (["ua-1"] if tags else []), tags
+
+
+@cache
+def _fonts() -> typst.Fonts:
+    """reportkit's fonts, and no other: not the system's, not those built into the compiler."""
+    import typst
+
+    return typst.Fonts(
+        include_system_fonts=False, include_embedded_fonts=False, font_paths=[str(fonts_dir())]
+    )
+
+
+@cache
+def _compiler() -> typst.Compiler:
+    """One compiler per process: it keeps the fonts read and the template parsed between
+    renders (a batch pays for them once)."""
+    import typst
+
+    return typst.Compiler(
+        input=str(templates_dir() / TEMPLATE),
+        root=str(templates_dir()),
+        font_paths=_fonts(),
+        ignore_system_fonts=True,
+    )
+
+
+def compile_pdf(data: str, pdf_standards: list[str], tags: bool, timestamp=None) -> bytes:
+    """The template compiled with `data` (the JSON of `document_data`): the bare Typst step."""
+    return _compiler().compile(
+        format="pdf",
+        sys_inputs={"doc": data},
+        pdf_standards=pdf_standards,
+        pdf_tags=tags,
+        timestamp=timestamp,
+    )
+
+
+def render(document: Document) -> bytes:
+    from ...archive import _timestamp
+    from .textlayer import fix_text_layer
+
+    pdf_standards, tags = standards(document)
+    when = _timestamp(document, None)
+    pdf = compile_pdf(document_json(document), pdf_standards, tags, int(when.timestamp()))
+    return fix_text_layer(pdf)
