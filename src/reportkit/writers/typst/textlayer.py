@@ -212,14 +212,9 @@ class _Fixer:
         return pikepdf.unparse_content_stream(out) if changed else None
 
 
-def fix_text_layer(data: bytes) -> bytes:
-    """A Typst PDF with its text layer corrected; the pages look exactly the same."""
-    import pikepdf
-
-    out = io.BytesIO()
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        fixer = _Fixer(pdf)
-        for page in pdf.pages:
-            fixer.content(page.obj)
-        pdf.save(out, preserve_pdfa=True, deterministic_id=True)
-    return out.getvalue()
+def fix_text_layer(pdf: pikepdf.Pdf) -> None:
+    """Correct an open Typst PDF's text layer in place (see the module's documentation); the
+    pages look exactly the same."""
+    fixer = _Fixer(pdf)
+    for page in pdf.pages:
+        fixer.content(page.obj)

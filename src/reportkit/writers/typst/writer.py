@@ -225,11 +225,58 @@ def compile_pdf(data: str, pdf_standards: list[str], tags: bool, timestamp=None)
     )
 
 
+def _direct_destinations(pdf) -> None:
+    """Outline entries whose /Dest is a reference to an array get the array itself: the PDF/A
+    schemas pikepdf (and veraPDF) check an outline item against name a direct destination."""
+    import pikepdf
+
+    def walk(item) -> None:
+        while item is not None:
+            dest = item.get("/Dest")
+            if dest is not None and dest.is_indirect and isinstance(dest, pikepdf.Array):
+                item.Dest = pikepdf.Array(list(dest))
+            first = item.get("/First")
+            if first is not None:
+                walk(first)
+            item = item.get("/Next")
+
+    outlines = pdf.Root.get("/Outlines")
+    if outlines is not None and "/First" in outlines:
+        walk(outlines.First)
+
+
+def _drop_cid_sets(pdf) -> None:
+    """Typst lists each subset's glyphs in a /CIDSet, which PDF/A-2 and -3 do not need and which
+    must then be exactly right; a checker cannot verify it for a TrueType subset, so it goes."""
+    for page in pdf.pages:
+        for font in page.obj.get("/Resources", {}).get("/Font", {}).values():
+            for descendant in font.get("/DescendantFonts", []):
+                descriptor = descendant.get("/FontDescriptor")
+                if descriptor is not None and "/CIDSet" in descriptor:
+                    del descriptor["/CIDSet"]
+
+
+def finish(data: bytes) -> bytes:
+    """Typst's PDF with its text layer corrected (`textlayer`), its outline's destinations
+    direct and no /CIDSet; the pages look exactly the same."""
+    import io
+
+    import pikepdf
+
+    from .textlayer import fix_text_layer
+
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        fix_text_layer(pdf)
+        _direct_destinations(pdf)
+        _drop_cid_sets(pdf)
+        pdf.save(out, preserve_pdfa=True, deterministic_id=True)
+    return out.getvalue()
+
+
 def render(document: Document) -> bytes:
     from ...archive import _timestamp
-    from .textlayer import fix_text_layer
 
     pdf_standards, tags = standards(document)
     when = _timestamp(document, None)
-    pdf = compile_pdf(document_json(document), pdf_standards, tags, int(when.timestamp()))
-    return fix_text_layer(pdf)
+    return finish(compile_pdf(document_json(document), pdf_standards, tags, int(when.timestamp())))
