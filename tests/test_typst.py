@@ -131,12 +131,12 @@ def test_the_compiler_reads_only_the_template_and_the_fonts(tmp_path):
     to reportkit's own code, so a record could not reach one either."""
     import typst
 
-    from reportkit.writers.typst.writer import _compiler
+    from reportkit.writers.typst.writer import new_compiler
 
     secret = tmp_path / "secret.txt"
     secret.write_text("geheim", "utf-8")
     with pytest.raises(typst.TypstError):
-        _compiler().compile(
+        new_compiler().compile(
             input=f'#read("{secret}")'.encode(), format="pdf", sys_inputs={"doc": "{}"}
         )
 

@@ -139,77 +139,75 @@ class _Fixer:
 
         resources = holder.get("/Resources", pikepdf.Dictionary())
         fonts = resources.get("/Font", pikepdf.Dictionary())
-        if not any(self.font(fonts[name]) for name in list(fonts.keys())):
-            return  # no font with marks: nothing to hide
+        marks = {name: self.font(fonts[name]) for name in list(fonts.keys())}
         for xobject in resources.get("/XObject", pikepdf.Dictionary()).values():
             if xobject.get("/Subtype") == "/Form":
                 self.content(xobject)
-        data = self._hide_marks(holder, fonts)
-        if data is None:
-            return
-        if isinstance(holder, pikepdf.Stream):
-            holder.write(data)
-        else:
-            holder.Contents = self.pdf.make_stream(data)
+        if not any(marks.values()):
+            return  # no font with marks: nothing to hide
+        streams = [holder] if isinstance(holder, pikepdf.Stream) else _contents(holder)
+        for stream in streams:
+            data = stream.read_bytes()
+            fixed = _hide_marks(data, marks)
+            if fixed != data:
+                stream.write(fixed)
 
-    def _hide_marks(self, holder: pikepdf.Object, fonts: pikepdf.Dictionary) -> bytes | None:
-        import pikepdf
 
-        def hidden_span() -> pikepdf.ContentStreamInstruction:
-            return pikepdf.ContentStreamInstruction(
-                [pikepdf.Name.Span, pikepdf.Dictionary(ActualText=pikepdf.String(_HIDDEN))],
-                pikepdf.Operator("BDC"),
-            )
+# One glyph run as Typst writes it: its own text object, an ActualText span and a right-to-left
+# marker maybe, the font, the position, one show, the object's end. A run that draws marks only
+# (a raised or lowered haraka) is hidden from the text layer.
+_RUN = re.compile(
+    rb"BT(?P<span>\s*/Span\s*<<\s*/ActualText\s*<[0-9A-Fa-f\s]*>\s*>>\s*BDC)?"
+    rb"(?P<rev>\s*/ReversedChars\s+BMC)?"
+    rb"(?P<state>\s*0\s+Tr\s*/(?P<font>[^\s/\[\]()<>]+)\s+[-\d.]+\s+Tf\s+(?:[-\d.]+\s+){6}Tm)"
+    rb"(?P<show>\s*(?:\[(?:\s*[-\d.]*\s*\((?:\\.|[^\\)])*\))+\s*[-\d.]*\s*\]\s*TJ"
+    rb"|\((?:\\.|[^\\)])*\)\s*Tj))"
+    rb"(?P<end>(?:\s*EMC)?(?:\s*EMC)?\s*ET)",
+    re.S,
+)
+_STRING = re.compile(rb"\((?P<body>(?:\\.|[^\\)])*)\)", re.S)
+_ESCAPE = re.compile(rb"\\([0-7]{1,3}|.)", re.S)
+_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+_HIDDEN_SPAN = b"/Span<</ActualText<FEFF0000>>>BDC "
 
-        end = pikepdf.ContentStreamInstruction([], pikepdf.Operator("EMC"))
-        out: list = []
-        marks: frozenset[int] = frozenset()
-        saved: list[frozenset[int]] = []
-        # Open marked-content sections: [index in `out` of an ActualText BDC, or None;
-        # shows inside; shows of marks only inside]
-        sections: list[list] = []
-        changed = False
-        for instruction in pikepdf.parse_content_stream(holder):
-            op = str(instruction.operator)
-            operands = instruction.operands
-            if op == "q":
-                saved.append(marks)
-            elif op == "Q" and saved:
-                marks = saved.pop()
-            elif op == "Tf":
-                marks = self.font(fonts.get(operands[0])) if operands else frozenset()
-            elif op in ("BDC", "BMC"):
-                actual = (
-                    op == "BDC"
-                    and len(operands) == 2
-                    and isinstance(operands[1], pikepdf.Dictionary)
-                    and "/ActualText" in operands[1]
-                )
-                sections.append([len(out) if actual else None, 0, 0])
-            elif op == "EMC" and sections:
-                at, shows, mark_shows = sections.pop()
-                if at is not None and shows and shows == mark_shows:
-                    out[at] = hidden_span()
-                    changed = True
-                if sections:  # what a section holds, its parent holds too
-                    sections[-1][1] += shows
-                    sections[-1][2] += mark_shows
-            elif op in ("TJ", "Tj", "'", '"'):
-                shown = operands[-1]
-                strings = shown if isinstance(shown, pikepdf.Array) else [shown]
-                raw = b"".join(bytes(s) for s in strings if isinstance(s, pikepdf.String))
-                gids = {int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2)}
-                only_marks = bool(gids) and bool(marks) and gids <= marks
-                inside_actual = any(s[0] is not None for s in sections)
-                if sections:
-                    sections[-1][1] += 1
-                    sections[-1][2] += only_marks
-                if only_marks and not inside_actual:
-                    out += [hidden_span(), instruction, end]
-                    changed = True
-                    continue
-            out.append(instruction)
-        return pikepdf.unparse_content_stream(out) if changed else None
+
+def _unescape(body: bytes) -> bytes:
+    def one(match: re.Match[bytes]) -> bytes:
+        code = match.group(1)
+        if code[:1].isdigit():
+            return bytes([int(code, 8) & 0xFF])
+        return _ESCAPES.get(code, code)
+
+    return _ESCAPE.sub(one, body)
+
+
+def _hide_marks(data: bytes, marks: dict[str, frozenset[int]]) -> bytes:
+    """`data` with every glyph run that draws only marks hidden (ActualText U+0000)."""
+
+    def fix(match: re.Match[bytes]) -> bytes:
+        font_marks = marks.get("/" + match.group("font").decode("latin-1"), frozenset())
+        if not font_marks:
+            return match.group()
+        raw = b"".join(_unescape(m.group("body")) for m in _STRING.finditer(match.group("show")))
+        gids = {int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw) - 1, 2)}
+        if not gids or not gids <= font_marks:
+            return match.group()
+        rev, state, show, end = (match.group(k) or b"" for k in ("rev", "state", "show", "end"))
+        if match.group("span"):  # the span stays, saying nothing
+            return b"BT " + _HIDDEN_SPAN + rev + state + show + end
+        body_end = end[: end.rindex(b"ET")]
+        return b"BT " + _HIDDEN_SPAN + rev + state + show + body_end + b" EMC ET"
+
+    return _RUN.sub(fix, data)
+
+
+def _contents(page: pikepdf.Object) -> list:
+    import pikepdf
+
+    contents = page.get("/Contents")
+    if contents is None:
+        return []
+    return list(contents) if isinstance(contents, pikepdf.Array) else [contents]
 
 
 def fix_text_layer(pdf: pikepdf.Pdf) -> None:

@@ -200,10 +200,9 @@ def _fonts() -> typst.Fonts:
     )
 
 
-@cache
-def _compiler() -> typst.Compiler:
-    """One compiler per process: it keeps the fonts read and the template parsed between
-    renders (a batch pays for them once)."""
+def new_compiler() -> typst.Compiler:
+    """A compiler whose root is reportkit's templates folder (it reads no file outside it) and
+    whose fonts are reportkit's."""
     import typst
 
     return typst.Compiler(
@@ -214,9 +213,17 @@ def _compiler() -> typst.Compiler:
     )
 
 
+@cache
+def _compiler() -> typst.Compiler:
+    """One compiler per process: it keeps the fonts read and the template parsed between
+    renders (a batch pays for them once)."""
+    return new_compiler()
+
+
 def compile_pdf(data: str, pdf_standards: list[str], tags: bool, timestamp=None) -> bytes:
     """The template compiled with `data` (the JSON of `document_data`): the bare Typst step."""
     return _compiler().compile(
+        input=str(templates_dir() / TEMPLATE),  # always the template, whatever ran before
         format="pdf",
         sys_inputs={"doc": data},
         pdf_standards=pdf_standards,
