@@ -162,6 +162,15 @@ def test_mixed_runs_stand_in_place_and_links_are_clickable(tmp_path):
     assert {"https://www.example.org/a-b", "mailto:info@example.org"} <= set(link_uris(pdf))
 
 
+def test_isolate_controls_shape_the_line_but_never_reach_the_text(tmp_path):
+    from support.readers import pdfium_text
+
+    pdf = _export(tmp_path, MIXED)
+    for reader in (pdftotext, pdfium_text):
+        text = reader(pdf)
+        assert not re.search("[\u2066-\u2069\u200b\u2060]", text), reader.__name__
+
+
 def test_code_names_phone_numbers_symbols_and_emoji(tmp_path):
     pdf = _export(tmp_path, SYMBOLS)
     text = normalize(pdftotext(pdf))

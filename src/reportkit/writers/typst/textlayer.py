@@ -113,6 +113,7 @@ class _Fixer:
         names = _glyph_names(font)
         entries = {}
         marks = set()
+        changed = False
         for gid, hexa in _BFCHAR.findall(font.ToUnicode.read_bytes()):
             try:
                 text = bytes.fromhex(hexa.decode()).decode("utf-16-be")
@@ -128,8 +129,9 @@ class _Fixer:
             if is_mark and any(_is_mark(c) for c in text):
                 marks.add(glyph)
                 text = "".join(c for c in text if _is_mark(c))
-            entries[glyph] = text
-        if marks:
+            changed = changed or text.translate(_CONTROLS) != text
+            entries[glyph] = text.translate(_CONTROLS)
+        if marks or changed:
             font.ToUnicode = self.pdf.make_stream(to_unicode_cmap(entries))
         self.fonts[key] = frozenset(marks)
         return self.fonts[key]
@@ -143,12 +145,12 @@ class _Fixer:
         for xobject in resources.get("/XObject", pikepdf.Dictionary()).values():
             if xobject.get("/Subtype") == "/Form":
                 self.content(xobject)
-        if not any(marks.values()):
-            return  # no font with marks: nothing to hide
         streams = [holder] if isinstance(holder, pikepdf.Stream) else _contents(holder)
         for stream in streams:
             data = stream.read_bytes()
-            fixed = _hide_marks(data, marks)
+            fixed = _hide_marks(data, marks) if any(marks.values()) else data
+            if b"ActualText" in fixed:
+                fixed = _ACTUAL_TEXT.sub(_without_controls, fixed)
             if fixed != data:
                 stream.write(fixed)
 
@@ -169,6 +171,29 @@ _STRING = re.compile(rb"\((?P<body>(?:\\.|[^\\)])*)\)", re.S)
 _ESCAPE = re.compile(rb"\\([0-7]{1,3}|.)", re.S)
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 _HIDDEN_SPAN = b"/Span<</ActualText<FEFF0000>>>BDC "
+
+
+# The isolate controls (and the joiners) reportkit puts around foreign runs and inside links shape
+# the line and draw nothing; Typst gives them to the text of a neighbouring glyph, where a reader
+# would copy them. They are taken out of ToUnicode entries and ActualText alike.
+_CONTROLS = dict.fromkeys(map(ord, "\u2066\u2067\u2068\u2069\u200b\u2060\u200e\u200f"))
+_ACTUAL_TEXT = re.compile(rb"/ActualText\s*<(?P<hex>[0-9A-Fa-f\s]*)>")
+
+
+def _without_controls(match: re.Match[bytes]) -> bytes:
+    hexa = re.sub(rb"\s", b"", match.group("hex"))
+    try:
+        text = bytes.fromhex(hexa.decode()).decode("utf-16")
+    except (ValueError, UnicodeDecodeError):
+        return match.group()
+    clean = text.translate(_CONTROLS)
+    if clean == text:
+        return match.group()
+    return (
+        b"/ActualText<"
+        + ("\ufeff" + (clean or "\x00")).encode("utf-16-be").hex().upper().encode()
+        + b">"
+    )
 
 
 def _unescape(body: bytes) -> bytes:
