@@ -25,7 +25,7 @@ from common import REPORTKIT, ROOT, compare, report
 
 ENGINES = ("weasyprint", "reportlab", "typst")
 # (name, recommendations, sections of PARAGRAPHS paragraphs): about 16 and 400 pages
-SIZES = (("16 pages", 60, 10), ("400 pages", 1800, 360))
+SIZES = (("16 pages", 75, 12), ("400 pages", 1800, 360))
 PARAGRAPHS = 5
 
 BARE_TYPST = """
