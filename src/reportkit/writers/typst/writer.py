@@ -56,7 +56,6 @@ def span_data(span: Span, text: str | None = None) -> dict[str, object]:
     return {
         "lang": span.lang,
         "dir": span.dir,
-        "text": span.text,
         "runs": runs,
         "machine": span.machine is not None,
     }
