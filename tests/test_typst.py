@@ -198,6 +198,23 @@ def test_arabic_indic_digits_number_the_pages(tmp_path):
     assert "١" in line and "٣" in line and not re.search("[0-9]", line), line
 
 
+def test_words_longer_than_a_line_break_and_stay_on_the_page(tmp_path):
+    from support.readers import char_boxes, pdf_page_count
+
+    long = {
+        "language": "ar",
+        "conference": {"title": "عنوان " + "ب" * 3000, "reference": "R/" + "x" * 300},
+        "summary": "نص " + "a" * 5000 + " ونهاية",
+        "participants": ["https://example.org/" + "a" * 400],
+    }
+    pdf = _export(tmp_path, long)
+    text = re.sub(r"\s", "", normalize(pdftotext(pdf)))
+    assert text.count("a") >= 5400 and text.count("ب") >= 3000  # every letter is printed
+    for page in range(pdf_page_count(pdf)):
+        for char, (left, _, right, _) in char_boxes(pdf, page):
+            assert -1 <= left and right <= 596, (page, char, left, right)
+
+
 # --- tagged and archival ------------------------------------------------------------------------
 
 

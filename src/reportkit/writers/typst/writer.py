@@ -13,6 +13,7 @@ The `typst` package (the compiler, about 34 MB) is imported only here, when this
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ from ..html import (
     REFERENCE_CHARS,
     RUNNING_CHARS,
     footer_margin,
+    pieces,
     qr_alt,
     short_text,
 )
@@ -37,6 +39,22 @@ TEMPLATE = "report.typ"
 # The links a page carries open a web page or write an e-mail, whatever else a record holds.
 _LINK_SCHEMES = ("https://", "http://", "mailto:")
 _IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}
+# Typst breaks a line only where Unicode allows it: a run of more than LONG_RUN characters
+# without a space (a code, a URL, a record's filler) would run off the page, out of sight and
+# out of the text. It gets a break opportunity (U+200B, which draws nothing and which
+# `textlayer` keeps out of the text) every PIECE characters or so, where a cut changes no
+# letter's shape (`html.pieces`).
+LONG_RUN = 30
+PIECE = 20
+_LONG = re.compile(f"[^ \t\n\r\f]{{{LONG_RUN},}}")
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def breakable(text: str) -> str:
+    """`text` with a break opportunity inside each run of more than LONG_RUN characters."""
+    if len(text) < LONG_RUN:
+        return text
+    return _LONG.sub(lambda m: ZERO_WIDTH_SPACE.join(pieces(m.group(), PIECE)), text)
 
 
 def span_data(span: Span, text: str | None = None) -> dict[str, object]:
@@ -48,7 +66,7 @@ def span_data(span: Span, text: str | None = None) -> dict[str, object]:
         href = run.href if run.href.lower().startswith(_LINK_SCHEMES) else ""
         runs.append(
             {
-                "t": run.text,
+                "t": breakable(run.text),
                 "dir": run.dir if run.dir else "",
                 "href": href,
             }
