@@ -139,6 +139,11 @@ def document_data(document: Document) -> dict[str, object]:
             "sha256": v.sha256,
             "qr_svg": verification_qr_svg(v.reference, v.sha256, size="30mm"),
             "qr_alt": qr_alt(document),
+            # Under the sections' headings (level 2), or right under the title when the record
+            # has none: a tagged PDF may not skip a heading level.
+            "level": 3 if any(b.kind == "heading" for b in document.blocks) else 2,
+            # Kept on one page, unless a very long reference would make it taller than one.
+            "breakable": len(v.reference) > 300,
         }
     reference = document.reference
     return {
