@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from ...conventions import digits
 from ...document import Document, ItemList, Span
+from ...glyphs import uncovered
 from ...labels import label
 from ...resources import fonts_dir, templates_dir
 from ..html import (
@@ -57,16 +58,27 @@ def breakable(text: str) -> str:
     return _LONG.sub(lambda m: ZERO_WIDTH_SPACE.join(pieces(m.group(), PIECE)), text)
 
 
+# What stands for a character none of reportkit's fonts has (the export has warned of it, or
+# refused it with --strict): the empty box the other engines draw. A tagged Typst file may not
+# show a font's missing-glyph box, so the box is a character of its own.
+EMPTY_BOX = "\u25a1"
+# Code points a PDF/UA file may not carry in its text: U+FEFF (a zero-width no-break space in a
+# text) becomes the word joiner, which means the same; the non-characters go.
+_NOT_IN_UA = {0xFEFF: "\u2060", 0xFFFE: None, 0xFFFF: None}
+
+
 def span_data(span: Span, text: str | None = None) -> dict[str, object]:
     """A Span as the template's data: language, direction, runs (`inline`), machine mark."""
     if text is not None and text != span.text:
         span = Span(text, span.lang, span.dir, span.machine)
+    missing = {ord(char): EMPTY_BOX for char in uncovered(span.text, span.dir)}
+    missing.update(_NOT_IN_UA)
     runs = []
     for run in span.runs:
         href = run.href if run.href.lower().startswith(_LINK_SCHEMES) else ""
         runs.append(
             {
-                "t": breakable(run.text),
+                "t": breakable(run.text.translate(missing) if missing else run.text),
                 "dir": run.dir if run.dir else "",
                 "href": href,
             }
@@ -285,6 +297,13 @@ def _drop_cid_sets(pdf) -> None:
                     del descriptor["/CIDSet"]
 
 
+def _plain_mark_info(pdf) -> None:
+    """/MarkInfo without /Suspects false, its default, which poppler reads as a syntax error."""
+    info = pdf.Root.get("/MarkInfo")
+    if info is not None and "/Suspects" in info and not bool(info.Suspects):
+        del info["/Suspects"]
+
+
 def finish(data: bytes) -> bytes:
     """Typst's PDF with its text layer corrected (`textlayer`), its outline's destinations
     direct and no /CIDSet; the pages look exactly the same."""
@@ -299,6 +318,7 @@ def finish(data: bytes) -> bytes:
         fix_text_layer(pdf)
         _direct_destinations(pdf)
         _drop_cid_sets(pdf)
+        _plain_mark_info(pdf)
         pdf.save(out, preserve_pdfa=True, deterministic_id=True)
     return out.getvalue()
 
