@@ -282,6 +282,29 @@ def test_english_text_of_the_handout_carries_its_language(handout):
     assert all(e["lang"] == "ar" for e in arabic), arabic
 
 
+def test_addresses_in_page_furniture_are_text_not_links(tmp_path):
+    """The running header, the marking band and the footer are artifacts, which a tagged PDF
+    may not give a link: a reference, marking or footer line that is an address prints as text."""
+    import pdfua
+
+    record = {
+        "language": "ar",
+        "conference": {"title": "اجتماع", "reference": "https://www.example.org/ref?x=1"},
+        "summary": " ".join(["فقرة طويلة تملأ الصفحة الأولى وما بعدها."] * 400),
+    }
+    pdf = _export(tmp_path, record, "--marking", "https://example.org/secret")
+    assert report_ok(pdfua.validate(str(pdf)))
+    from support.readers import pdf_page_count
+
+    assert pdf_page_count(pdf) >= 2  # the reference stands in the running header of page 2
+    assert "https://www.example.org/ref?x=1" in normalize(pdftotext(pdf))
+
+
+def report_ok(report) -> bool:
+    assert report.findings == (), [f.to_dict() for f in report.findings]
+    return True
+
+
 def test_without_tags_the_file_is_untagged(tmp_path):
     pdf = _export(tmp_path, EXAMPLE, "--no-tags")
     assert re.search(r"^Tagged:\s+no$", pdfinfo(pdf), re.M)
