@@ -300,6 +300,26 @@ def test_addresses_in_page_furniture_are_text_not_links(tmp_path):
     assert "https://www.example.org/ref?x=1" in normalize(pdftotext(pdf))
 
 
+def test_empty_title_and_heading_still_make_a_tagged_pdf(tmp_path):
+    """A tagged PDF needs a document title and refuses empty headings; a record may leave
+    texts empty (here the English title and a section heading): they print as a dash."""
+    import pdfua
+
+    record = {
+        "language": "ar",
+        "conference": {"title": {"ar": "اجتماع", "en": ""}, "reference": "R/1"},
+        "summary": {"ar": "نص", "en": "Text"},
+        "sections": [{"heading": {"ar": "", "en": ""}, "paragraphs": [{"ar": "فقرة", "en": "P"}]}],
+    }
+    pdf = _export(tmp_path, record, "--lang", "en+ar")
+    assert re.search(r"^Tagged:\s+yes$", pdfinfo(pdf), re.M)
+    # The file's metadata title is the document model's (the first language's title, empty
+    # here, in every engine): the checker's only remark.
+    findings = pdfua.validate(str(pdf)).findings
+    assert {f.rule_id for f in findings} <= {"UA-07-001"}, [f.to_dict() for f in findings]
+    assert "—" in pdftotext(pdf)
+
+
 def report_ok(report) -> bool:
     assert report.findings == (), [f.to_dict() for f in report.findings]
     return True

@@ -95,6 +95,16 @@ def _spans(spans) -> list[dict[str, object]]:
     return [span_data(s) for s in spans]
 
 
+# A heading with no text (a record may leave one empty) is refused in a tagged PDF: it shows this.
+NO_TEXT = "—"
+
+
+def _heading_spans(spans) -> list[dict[str, object]]:
+    return [
+        span_data(s if s.text.strip() else Span(NO_TEXT, s.lang, s.dir, s.machine)) for s in spans
+    ]
+
+
 def _block_data(block) -> dict[str, object]:
     if isinstance(block, ItemList):
         return {
@@ -109,8 +119,12 @@ def _block_data(block) -> dict[str, object]:
                 for item in block.items
             ],
         }
-    data: dict[str, object] = {"kind": block.kind, "texts": _spans(block.texts)}
-    if block.kind == "heading":
+    heading = block.kind == "heading"
+    data: dict[str, object] = {
+        "kind": block.kind,
+        "texts": _heading_spans(block.texts) if heading else _spans(block.texts),
+    }
+    if heading:
         data["level"] = block.level
     return data
 
@@ -144,7 +158,7 @@ def document_data(document: Document) -> dict[str, object]:
 
         v = document.verification
         verification = {
-            "heading": _spans(v.heading),
+            "heading": _heading_spans(v.heading),
             "fingerprint_label": _spans(v.fingerprint_label),
             "hint": _spans(v.hint),
             "reference": bool(v.reference),
@@ -165,14 +179,25 @@ def document_data(document: Document) -> dict[str, object]:
         "bilingual": document.bilingual,
         "digits": document.digits,
         "meta": {
-            "title": short_text(document.meta.title, 1000),
+            # A tagged PDF must have a title: the first language's, else any, else the reference.
+            "title": short_text(
+                next(
+                    (
+                        t
+                        for t in (document.meta.title, *(s.text for s in document.title.title))
+                        if t.strip()
+                    ),
+                    document.meta.reference or NO_TEXT,
+                ),
+                1000,
+            ),
             "author": document.meta.author,
             "subject": document.meta.subject,
             "keywords": list(document.meta.keywords),
         },
         "labels": {"reference": [label(lang, "reference") for lang in document.languages]},
         "title": {
-            "title": _spans(document.title.title),
+            "title": _heading_spans(document.title.title),
             "organizer": _spans(document.title.organizer) if document.title.organizer else None,
             "fields": [
                 {"name": f.name, "label": _spans(f.label), "value": _spans(f.value)}
