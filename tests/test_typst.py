@@ -320,6 +320,20 @@ def test_empty_title_and_heading_still_make_a_tagged_pdf(tmp_path):
     assert "—" in pdftotext(pdf)
 
 
+def test_an_address_run_into_arabic_letters_still_renders(tmp_path):
+    """An address glued to an Arabic word ("…y=2ؤ") would be a link of two directions, which
+    Typst cannot tag: it prints as text, and the plain address beside it stays a link."""
+    summary = (  # as scripts/fuzz.py found it, pared down
+        "☪ﺱﰜﰉﮙ h//www.example.org/a-b?x=1&y=2 https://www.example.org/a-b?x=1&y=2ؤ\u300027غخـهض "
+        "ذقهﰙﭯﭺﳑﶠﮁﶙﻇ中文 🏳🌈 ٣٩٣٠٨٥déjà-vu خؤكؤءلطس🇦\xadچھءفہكةش "
+        "وعنوان https://www.example.org/plain فقط"
+    )
+    record = {"language": "fa", "conference": {"title": "ع"}, "summary": summary}
+    pdf = _export(tmp_path, record, "--draft")
+    assert "https://www.example.org/plain" in link_uris(pdf)
+    assert "https://www.example.org/a-b?" in normalize(pdftotext(pdf))  # wrapped after "?"
+
+
 def report_ok(report) -> bool:
     assert report.findings == (), [f.to_dict() for f in report.findings]
     return True

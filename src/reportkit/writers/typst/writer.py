@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -58,6 +59,13 @@ def breakable(text: str) -> str:
     return _LONG.sub(lambda m: ZERO_WIDTH_SPACE.join(pieces(m.group(), PIECE)), text)
 
 
+# A link whose text holds right-to-left letters or digits, or bidi controls (an address followed
+# by an Arabic letter with no space between) is laid out in pieces of several directions, and
+# Typst 0.15 then fails to tag it ("expected link ancestor"): it prints as an isolate, unlinked.
+_NOT_LEFT_TO_RIGHT = frozenset(
+    ("R", "AL", "AN", "RLE", "RLO", "RLI", "LRE", "LRO", "LRI", "FSI", "PDF", "PDI")
+)
+
 # What stands for a character none of reportkit's fonts has (the export has warned of it, or
 # refused it with --strict): the empty box the other engines draw. A tagged Typst file may not
 # show a font's missing-glyph box, so the box is a character of its own.
@@ -76,6 +84,8 @@ def span_data(span: Span, text: str | None = None) -> dict[str, object]:
     runs = []
     for run in span.runs:
         href = run.href if run.href.lower().startswith(_LINK_SCHEMES) else ""
+        if href and any(unicodedata.bidirectional(c) in _NOT_LEFT_TO_RIGHT for c in run.text):
+            href = ""  # see _NOT_LEFT_TO_RIGHT
         runs.append(
             {
                 "t": breakable(run.text.translate(missing) if missing else run.text),
