@@ -334,6 +334,23 @@ def test_an_address_run_into_arabic_letters_still_renders(tmp_path):
     assert "https://www.example.org/a-b?" in normalize(pdftotext(pdf))  # wrapped after "?"
 
 
+def test_the_fallback_without_links_keeps_every_address_as_text(tmp_path):
+    """When Typst cannot tag a link, the report is made again without links: the same data,
+    every address still there as text."""
+    from reportkit.export import ExportOptions, document_for, load
+    from reportkit.writers.typst.writer import _without_links, document_data
+
+    source = tmp_path / "mixed.yaml"
+    source.write_text(yaml.safe_dump(MIXED, allow_unicode=True), "utf-8")
+    data = document_data(document_for(load(source), ExportOptions()))
+    runs = [r for b in data["blocks"] for t in b.get("texts", []) for r in t["runs"]]
+    assert any(r["href"] for r in runs)
+    bare = _without_links(data)
+    bare_runs = [r for b in bare["blocks"] for t in b.get("texts", []) for r in t["runs"]]
+    assert not any(r["href"] for r in bare_runs)
+    assert [r["t"] for r in bare_runs] == [r["t"] for r in runs]
+
+
 def report_ok(report) -> bool:
     assert report.findings == (), [f.to_dict() for f in report.findings]
     return True

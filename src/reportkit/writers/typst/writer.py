@@ -358,9 +358,38 @@ def finish(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def _without_links(data: dict) -> dict:
+    """`document_data` with every run's link taken away (its text stays, isolated)."""
+
+    def strip(value):
+        if isinstance(value, dict):
+            if "href" in value and "t" in value:
+                return {**value, "href": ""}
+            return {k: strip(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return strip(data)
+
+
 def render(document: Document) -> bytes:
+    import typst
+
     from ...archive import _timestamp
+    from ...messages import warn
 
     pdf_standards, tags = standards(document)
-    when = _timestamp(document, None)
-    return finish(compile_pdf(document_json(document), pdf_standards, tags, int(when.timestamp())))
+    when = int(_timestamp(document, None).timestamp())
+    data = document_data(document)
+    try:
+        pdf = compile_pdf(json.dumps(data, ensure_ascii=False), pdf_standards, tags, when)
+    except typst.TypstError as err:
+        # Typst 0.15 can fail to tag a link that bidi layout cuts in pieces in ways
+        # `_NOT_LEFT_TO_RIGHT` does not foresee; the report is then made without links.
+        if not tags or "link ancestor" not in str(err):
+            raise
+        warn("the Typst engine could not tag a link of this record; its addresses print as text")
+        data = _without_links(data)
+        pdf = compile_pdf(json.dumps(data, ensure_ascii=False), pdf_standards, tags, when)
+    return finish(pdf)
