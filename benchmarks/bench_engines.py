@@ -1,12 +1,16 @@
-"""The second engine's speed promise: the ReportLab engine is clearly faster than WeasyPrint on a long report.
+"""The three PDF engines side by side, and the Typst engine against the bare Typst compiler.
 
-A LONG record is generated from the example record's own texts: 60 recommendations (with their
-categories) and 8 sections of several Arabic paragraphs each, besides the example's summary,
-participants and topics. It is exported to PDF as whole processes,
-`reportkit export --engine weasyprint` against `--engine reportlab`, medians over interleaved
-runs (benchmarks/common.py), and the example record itself as a short document for comparison.
+Records: the bundled example, and the example grown from its own sentences (recommendations with
+their categories, sections of Arabic paragraphs) to about 16 and about 400 pages. Each is
+exported to PDF as whole processes, `reportkit export --engine weasyprint|reportlab|typst`,
+medians over interleaved runs (benchmarks/common.py), with peak memory, file size and pages.
 
-Run: .venv/bin/python benchmarks/bench_engines.py [--repeat N]
+The Typst engine's own cost: the same process against a bare `typst.compile` of reportkit's
+template on the JSON reportkit generates for that record (tagged PDF/UA-1, the same fonts), in a
+process of its own too. Promises: Typst through reportkit at most 1.3x the bare compiler, and at
+most 0.4x the ReportLab engine's time at 400 pages.
+
+Run: .venv/bin/python benchmarks/bench_engines.py [--repeat N] [--long-repeat N]
 """
 
 from __future__ import annotations
@@ -19,12 +23,25 @@ from pathlib import Path
 
 from common import REPORTKIT, ROOT, compare, report
 
-RECOMMENDATIONS = 60
-SECTIONS = 8
-PARAGRAPHS = 5  # per section
+ENGINES = ("weasyprint", "reportlab", "typst")
+# (name, recommendations, sections of PARAGRAPHS paragraphs): about 16 and 400 pages
+SIZES = (("16 pages", 75, 12), ("400 pages", 1800, 360))
+PARAGRAPHS = 5
+
+BARE_TYPST = """
+import sys, typst
+from reportkit.resources import fonts_dir, templates_dir
+fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False,
+                    font_paths=[str(fonts_dir())])
+pdf = typst.compile(str(templates_dir() / "report.typ"), root=str(templates_dir()),
+                    font_paths=fonts, ignore_system_fonts=True, format="pdf",
+                    sys_inputs={"doc": open(sys.argv[1], encoding="utf-8").read()},
+                    pdf_standards=["ua-1"])
+open(sys.argv[2], "wb").write(pdf)
+"""
 
 
-def long_record(example: dict) -> dict:
+def grown_record(example: dict, recommendations: int, sections: int) -> dict:
     """The example record grown to a long report, from its own sentences."""
     recs = example["recommendations"]
     paragraphs = [p for s in example["sections"] for p in s["paragraphs"]]
@@ -37,7 +54,7 @@ def long_record(example: dict) -> dict:
             "text": f"{recs[i % len(recs)]['text']} (البند {i + 1})",
             "category": recs[i % len(recs)]["category"],
         }
-        for i in range(RECOMMENDATIONS)
+        for i in range(recommendations)
     ]
     record["sections"] = [
         {
@@ -46,7 +63,7 @@ def long_record(example: dict) -> dict:
                 paragraphs[(s * PARAGRAPHS + k) % len(paragraphs)] for k in range(PARAGRAPHS)
             ],
         }
-        for s in range(SECTIONS)
+        for s in range(sections)
     ]
     return record
 
@@ -61,42 +78,58 @@ def pages(pdf: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--long-repeat", type=int, default=3, help="runs for the 400-page record")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     import yaml
 
+    from reportkit.export import ExportOptions, document_for, load
     from reportkit.resources import example_record
+    from reportkit.writers.typst.writer import document_json
 
     example = yaml.safe_load(example_record().read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        long = tmp / "long.yaml"
-        long.write_text(yaml.safe_dump(long_record(example), allow_unicode=True), encoding="utf-8")
+        records = [("the example", example_record())]
+        for name, recs, sections in SIZES:
+            path = tmp / f"grown-{recs}.yaml"
+            grown = grown_record(example, recs, sections)
+            path.write_text(yaml.safe_dump(grown, allow_unicode=True), encoding="utf-8")
+            records.append((name, path))
 
-        def export(record: Path, engine: str) -> list[str]:
-            out = tmp / f"{record.stem}-{engine}.pdf"
-            return [REPORTKIT, "export", str(record), "--engine", engine, "-o", str(out)]
-
-        for title, record in (
-            (
-                f"LONG record ({RECOMMENDATIONS} recommendations, {SECTIONS} sections of "
-                f"{PARAGRAPHS} paragraphs): PDF export, whole process",
-                long,
-            ),
-            ("the example record: PDF export, whole process", example_record()),
-        ):
-            weasy, rl = "--engine weasyprint", "--engine reportlab"
-            results = compare(
-                {weasy: export(record, "weasyprint"), rl: export(record, "reportlab")},
-                args.repeat,
-            )
-            report(title, results, baseline=weasy)
-            w, r = results[weasy]["median_s"], results[rl]["median_s"]
+        for title, record in records:
+            repeat = args.long_repeat if title == "400 pages" else args.repeat
+            named = {}
+            for engine in ENGINES:
+                out = tmp / f"{record.stem}-{engine}.pdf"
+                named[engine] = [
+                    REPORTKIT,
+                    "export",
+                    str(record),
+                    "--engine",
+                    engine,
+                    "-o",
+                    str(out),
+                ]
+            data = tmp / f"{record.stem}.json"
+            document = document_for(load(record), ExportOptions(engine="typst"))
+            data.write_text(document_json(document), encoding="utf-8")
+            bare_out = tmp / f"{record.stem}-bare.pdf"
+            named["bare typst"] = [sys.executable, "-c", BARE_TYPST, str(data), str(bare_out)]
+            results = compare(named, repeat)
+            report(f"{title}: PDF export, whole process, median of {repeat}", results, "reportlab")
+            for engine in ENGINES:
+                out = tmp / f"{record.stem}-{engine}.pdf"
+                print(
+                    f"  {engine:10s} pages {pages(out):4d}  size {out.stat().st_size / 1024:8.0f} KB"
+                )
+            t = results["typst"]["median_s"]
             print(
-                f"pages: weasyprint {pages(tmp / f'{record.stem}-weasyprint.pdf')}, "
-                f"reportlab {pages(tmp / f'{record.stem}-reportlab.pdf')}; "
-                f"reportlab is {w / r:.2f}x as fast (median {r:.3f}s against {w:.3f}s)"
+                f"  typst / bare typst compiler: {t / results['bare typst']['median_s']:.2f}x "
+                f"(goal <= 1.3x); typst / reportlab: {t / results['reportlab']['median_s']:.2f}x "
+                f"(goal <= 0.4x at 400 pages); typst / weasyprint: "
+                f"{t / results['weasyprint']['median_s']:.2f}x"
             )
 
 

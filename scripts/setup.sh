@@ -29,5 +29,5 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 # local CPU build goes in first and satisfies it.
 .venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q torch==2.13.0 2>&1 | grep -v "^WARNING: Location" >&2 || true
 .venv/bin/python -c "import torch" 2>/dev/null || { echo "setup: torch did not install" >&2; exit 1; }
-.venv/bin/pip install -q -e ".[translate,sign,cluster,test]" 2>&1 | grep -v "^WARNING: Location" >&2 || true
+.venv/bin/pip install -q -e ".[translate,sign,cluster,typst,test]" 2>&1 | grep -v "^WARNING: Location" >&2 || true
 .venv/bin/python -c "import reportkit.cli" || { echo "setup: reportkit did not install" >&2; exit 1; }

@@ -159,9 +159,11 @@ def test_office_conventions_through_the_command(tmp_path):
     assert has_phrase(pages[0], "١٤٤٥/٠٥/٠١هـ الموافق ٢٠٢٣/١١/١٥م")
 
 
-def test_pdfa_needs_the_weasyprint_engine(tmp_path):
+def test_pdfa_needs_an_engine_that_writes_pdfa(tmp_path):
     result = run_cli("export", "--pdfa", "--engine", "reportlab", "-o", str(tmp_path / "r.pdf"))
-    assert result.returncode != 0 and b"--pdfa needs the WeasyPrint engine" in result.stderr
+    assert (
+        result.returncode != 0 and b"--pdfa needs the WeasyPrint or Typst engine" in result.stderr
+    )
     assert list(tmp_path.iterdir()) == []
 
 

@@ -27,7 +27,7 @@ SENTENCE = "المؤتمر السابع والأربعون لقادة الشرط
 BODY = ("-x", "0", "-y", "80", "-W", "595", "-H", "695")
 
 
-@pytest.fixture(params=["weasyprint", "reportlab"])
+@pytest.fixture(params=["weasyprint", "reportlab", "typst"])
 def engine(request) -> str:
     return request.param
 

@@ -32,6 +32,8 @@ def test_wheel_carries_templates_fonts_and_example_and_exports_from_them(tmp_pat
     for name in (
         "reportkit/templates/report.html.j2",
         "reportkit/templates/report.css",
+        "reportkit/templates/report.typ",
+        "reportkit/writers/typst/writer.py",
         "reportkit/fonts/NotoNaskhArabic-Regular.ttf",
         "reportkit/fonts/OFL.txt",
         "reportkit/examples/conference-47.yaml",

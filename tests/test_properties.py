@@ -40,7 +40,7 @@ def test_a_valid_record_renders_in_every_writer(folder, target, case: Case):
 
 
 @settings(CI, max_examples=3)
-@given(case=cases(), engine=st.sampled_from(["weasyprint", "reportlab"]))
+@given(case=cases(), engine=st.sampled_from(["weasyprint", "reportlab", "typst"]))
 def test_the_command_exports_a_valid_record_or_says_why_in_one_line(folder, case, engine):
     work = _fresh(folder)
     try:

@@ -27,7 +27,7 @@ class ExportOptions:
     """Everything that shapes an export besides the record and the formats."""
 
     lang: str | None = None  # "ar", "en", "ar+en"; None: the record's own language
-    engine: str = "weasyprint"  # PDF engine: weasyprint | reportlab
+    engine: str = "weasyprint"  # PDF engine: weasyprint | reportlab | typst
     docx_template: Path | None = None
     embed_fonts: bool = True
     digits: str | None = None  # western | arabic-indic; None: from locale
@@ -127,17 +127,21 @@ def render(document: Document, fmt: str, options: ExportOptions) -> bytes:
     from .writers import writer
 
     if fmt == "pdf":
-        name = {"weasyprint": "pdf", "reportlab": "pdf-reportlab"}.get(options.engine)
+        name = {"weasyprint": "pdf", "reportlab": "pdf-reportlab", "typst": "pdf-typst"}.get(
+            options.engine
+        )
         if name is None:
-            raise UsageError(f"unknown PDF engine {options.engine!r} (weasyprint or reportlab)")
-        if options.pdfa and name != "pdf":
-            raise UsageError("--pdfa needs the WeasyPrint engine (--engine weasyprint)")
+            raise UsageError(
+                f"unknown PDF engine {options.engine!r} (weasyprint, reportlab or typst)"
+            )
+        if options.pdfa and name == "pdf-reportlab":
+            raise UsageError("--pdfa needs the WeasyPrint or Typst engine (--engine weasyprint)")
         if options.template is not None and name != "pdf":
             from .messages import warn
 
             warn(
                 "--template shapes the HTML and the WeasyPrint PDF; "
-                "--engine reportlab keeps its own layout"
+                f"--engine {options.engine} keeps its own layout"
             )
         from .archive import finish_archival
 

@@ -347,6 +347,7 @@ TARGETS: dict[str, tuple[str, str]] = {
     "docx": ("docx", "weasyprint"),
     "pdf-weasyprint": ("pdf", "weasyprint"),
     "pdf-reportlab": ("pdf", "reportlab"),
+    "pdf-typst": ("pdf", "typst"),
 }
 
 

@@ -15,6 +15,7 @@ WRITERS: dict[str, tuple[str, str]] = {
     "html": ("reportkit.writers.html", "render_standalone"),
     "pdf": ("reportkit.writers.weasyprint.writer", "render"),
     "pdf-reportlab": ("reportkit.writers.reportlab.writer", "render"),
+    "pdf-typst": ("reportkit.writers.typst.writer", "render"),
     "docx": ("reportkit.writers.docx.writer", "render"),
 }
 
