@@ -44,7 +44,7 @@ from support.letterheads import (
 from support.readers import has_phrase, pdf_pages_text, pdffonts, struct_elements
 
 # The PDF engines (`export --engine`) every shared test runs on.
-ENGINES = ["weasyprint", "reportlab"]
+ENGINES = ["weasyprint", "reportlab", "typst"]
 
 
 @pytest.fixture(scope="module", params=ENGINES)
@@ -217,8 +217,18 @@ def test_the_signature_ends_the_report_on_the_left_title_above_name(lh_pdf):
     assert name[3] < box_of(boxes, "الوثيقة")[1]  # before the verification block
 
 
-def test_the_signature_never_stands_alone_at_the_top_of_a_page(engine, tmp_path, example_data):
+def test_the_signature_never_stands_alone_at_the_top_of_a_page(
+    engine, tmp_path, example_data, request
+):
     """However long the last paragraph, the signature's page carries the end of it."""
+    if engine == "typst":
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="Typst has no keep-with-previous: an unbreakable signature that does not "
+                "fit moves to the next page alone",
+            )
+        )
     lh = letterhead(tmp_path / "lh")
     options = ExportOptions(engine=engine, letterhead=lh)
     words = example_data["sections"][-1]["paragraphs"][-1].split()

@@ -200,10 +200,10 @@ def prewarm(pdf_engine: str | None) -> None:
         from .writers.pdftext import font_text
 
         font_text(font_path(ARABIC_FAMILY))
-    elif pdf_engine == "reportlab":
+    elif pdf_engine in ("reportlab", "typst"):
         from .writers import writer
 
-        writer("pdf-reportlab")
+        writer("pdf-reportlab" if pdf_engine == "reportlab" else "pdf-typst")
 
 
 def _die_with_parent() -> None:

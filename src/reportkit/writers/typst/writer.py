@@ -24,6 +24,8 @@ from ...glyphs import uncovered
 from ...labels import label
 from ...resources import fonts_dir, templates_dir
 from ..html import (
+    FOOTER_LINE_MM,
+    FOOTER_TOP_MM,
     LOGO_COLUMN_MM,
     LOGO_HEIGHT_MM,
     REFERENCE_CHARS,
@@ -226,6 +228,8 @@ def document_data(document: Document) -> dict[str, object]:
         "draft": _spans(document.draft) if document.draft else None,
         "verification": verification,
         "footer_margin": footer_margin(document),
+        "footer_top": FOOTER_TOP_MM,  # the office's footer lines start this far under the rule
+        "footer_line": FOOTER_LINE_MM,  # and each takes this much height
         "letterhead": {
             "right": _spans(lh.right),
             "left": _spans(lh.left),
