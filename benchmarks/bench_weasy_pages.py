@@ -17,7 +17,8 @@ reportkit's loader, by libyaml (PyYAML's C loader) and by PyYAML's pure-Python l
 
 Run: .venv/bin/python benchmarks/bench_weasy_pages.py [--pages 100 400] [--repeat N]
      [--profile FILE] (cProfile of one reportkit layout of the first size, to FILE)
-     [--quick] (untagged PDFs and layouts only) [--attribute] (the layout cost of each feature of reportkit's look, at the first size)
+     [--quick] (untagged PDFs and layouts only) [--attribute] (the layout cost of each feature of
+     reportkit's look, and of the same look by other markup, at the first size; cases take turns)
 Needs pandoc on PATH (Debian: apt-get install pandoc; scripts/setup.sh installs it).
 """
 
@@ -226,11 +227,28 @@ FEATURES = {
         ("break-after: avoid", "break-after: auto"),
     ],
 }
+# The same look by other means, priced the same way (`--attribute`): each draws the same pixels
+# as reportkit's page (compared page by page with pdftoppm), so only its cost could tell them
+# apart.
+SAME_LOOK = {
+    # No item is positioned (no drawing layer per item): the marker is a block of no height
+    # before the body, pulled into the item's padding, its line drawn from the item's top.
+    "list markers in flow, no layer per item": [
+        (".item { position: relative;", ".item {"),
+        (".marker { position: absolute; top: 0;", ".marker { display: block; height: 0;"),
+        (
+            '.item[dir="rtl"] .marker { right: 0;',
+            '.item[dir="rtl"] .marker { margin-right: -2.2em;',
+        ),
+        ('.item[dir="ltr"] .marker { left: 0;', '.item[dir="ltr"] .marker { margin-left: -2.2em;'),
+    ],
+}
 
 
 def attribute(document, repeat: int) -> None:
-    """Layout time per page of reportkit's page without each feature of FEATURES, and without
-    all of them, against pandoc's page."""
+    """Layout time per page of reportkit's page without each feature of FEATURES, without all
+    of them, and with each markup of SAME_LOOK, against pandoc's page. The cases take turns,
+    round by round, so that a shared machine's busy minute weighs on all of them alike."""
     import weasyprint
 
     from reportkit.resources import templates_dir
@@ -240,29 +258,39 @@ def attribute(document, repeat: int) -> None:
     css = (templates_dir() / "report.css").read_text(encoding="utf-8")
     footer = re.compile(r"@page \{ @bottom-center \{ content: [^}]*\} \}")
 
-    def without(names: list[str]) -> str:
+    def changed(changes: list[tuple[str, str]]) -> str:
         sheet = css
-        for name in names:
-            for old, new in FEATURES[name]:
-                assert old in sheet, old
-                sheet = sheet.replace(old, new)
-        html = render_html(document, stylesheet=sheet)
+        for old, new in changes:
+            assert old in sheet, old
+            sheet = sheet.replace(old, new)
+        return sheet
+
+    def without(names: list[str]) -> str:
+        html = render_html(document, stylesheet=changed([c for n in names for c in FEATURES[n]]))
         return footer.sub("", html) if "running header and page footer" in names else html
 
-    def layout(markup: str) -> tuple[float, int]:
-        page = weasyprint.HTML(
+    def page(markup: str) -> weasyprint.HTML:
+        return weasyprint.HTML(
             string=markup, base_url=templates_dir().as_uri() + "/", url_fetcher=_own_files_fetcher()
         )
-        t, pages = median_time(lambda: len(page.render().pages), repeat)
-        return t * 1000 / pages, pages
 
-    theirs, _ = layout(pandoc_html(document))
-    cases = {"reportkit's page": [], **{f"without {n}": [n] for n in FEATURES}}
-    cases["without all of these"] = list(FEATURES)
-    print(f"pandoc's page: layout {theirs:.1f} ms/page")
-    for label, names in cases.items():
-        ms, pages = layout(without(names))
-        print(f"{label:44s} layout {ms:6.1f} ms/page ({pages} pages)  {ms / theirs:.2f}x pandoc's")
+    cases = {"pandoc's page": pandoc_html(document), "reportkit's page": without([])}
+    cases.update({f"without {n}": without([n]) for n in FEATURES})
+    cases["without all of these"] = without(list(FEATURES))
+    for name, changes in SAME_LOOK.items():
+        cases[f"same look: {name}"] = render_html(document, stylesheet=changed(changes))
+    times: dict[str, list[float]] = {label: [] for label in cases}
+    pages: dict[str, int] = {}
+    for _ in range(repeat):
+        for label, markup in cases.items():
+            t, pages[label] = median_time(lambda markup=markup: len(page(markup).render().pages), 1)
+            times[label].append(t)
+    per_page = {label: statistics.median(t) * 1000 / pages[label] for label, t in times.items()}
+    theirs = per_page["pandoc's page"]
+    for label, ms in per_page.items():
+        print(
+            f"{label:52s} layout {ms:6.1f} ms/page ({pages[label]} pages)  {ms / theirs:.2f}x pandoc's"
+        )
 
 
 def time_yaml_load(text: bytes, repeat: int) -> None:
