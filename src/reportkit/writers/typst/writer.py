@@ -247,8 +247,12 @@ def local_number(n: int, lang: str, style: str) -> str:
     return digits(str(n), style) if lang == "ar" else str(n)
 
 
+def json_text(data: dict[str, object]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 def document_json(document: Document) -> str:
-    return json.dumps(document_data(document), ensure_ascii=False, separators=(",", ":"))
+    return json_text(document_data(document))
 
 
 def standards(document: Document) -> tuple[list[str], bool]:
@@ -343,21 +347,26 @@ def _plain_mark_info(pdf) -> None:
         del info["/Suspects"]
 
 
+def correct(pdf) -> None:
+    """Typst's PDF, open in pikepdf, with its text layer corrected (`textlayer`), its outline's
+    destinations direct and no /CIDSet; the pages look exactly the same."""
+    from .textlayer import fix_text_layer
+
+    fix_text_layer(pdf)
+    _direct_destinations(pdf)
+    _drop_cid_sets(pdf)
+    _plain_mark_info(pdf)
+
+
 def finish(data: bytes) -> bytes:
-    """Typst's PDF with its text layer corrected (`textlayer`), its outline's destinations
-    direct and no /CIDSet; the pages look exactly the same."""
+    """Typst's PDF `correct`ed, as bytes."""
     import io
 
     import pikepdf
 
-    from .textlayer import fix_text_layer
-
     out = io.BytesIO()
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        fix_text_layer(pdf)
-        _direct_destinations(pdf)
-        _drop_cid_sets(pdf)
-        _plain_mark_info(pdf)
+        correct(pdf)
         pdf.save(out, preserve_pdfa=True, deterministic_id=True)
     return out.getvalue()
 
@@ -377,7 +386,8 @@ def _without_links(data: dict) -> dict:
     return strip(data)
 
 
-def render(document: Document) -> bytes:
+def compiled(document: Document) -> bytes:
+    """The document compiled by Typst, uncorrected."""
     import typst
 
     from ...archive import _timestamp
@@ -387,13 +397,32 @@ def render(document: Document) -> bytes:
     when = int(_timestamp(document, None).timestamp())
     data = document_data(document)
     try:
-        pdf = compile_pdf(json.dumps(data, ensure_ascii=False), pdf_standards, tags, when)
+        return compile_pdf(json_text(data), pdf_standards, tags, when)
     except typst.TypstError as err:
         # Typst 0.15 can fail to tag a link that bidi layout cuts in pieces in ways
         # `_NOT_LEFT_TO_RIGHT` does not foresee; the report is then made without links.
         if not tags or "link ancestor" not in str(err):
             raise
         warn("the Typst engine could not tag a link of this record; its addresses print as text")
-        data = _without_links(data)
-        pdf = compile_pdf(json.dumps(data, ensure_ascii=False), pdf_standards, tags, when)
-    return finish(pdf)
+        return compile_pdf(json_text(_without_links(data)), pdf_standards, tags, when)
+
+
+def render_open(document: Document):
+    """The report as a corrected `pikepdf.Pdf`, still open: `archive.finish_archival` finishes
+    and saves it, so that the file is parsed and written once."""
+    import io
+
+    import pikepdf
+
+    pdf = pikepdf.open(io.BytesIO(compiled(document)))
+    try:
+        correct(pdf)
+    except BaseException:
+        pdf.close()
+        raise
+    return pdf
+
+
+def render(document: Document) -> bytes:
+    """The report's PDF, corrected (without the record attached: see `render_open`)."""
+    return finish(compiled(document))
