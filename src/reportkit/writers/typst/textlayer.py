@@ -213,7 +213,13 @@ def _hide_marks(data: bytes, marks: dict[str, frozenset[int]]) -> bytes:
         font_marks = marks.get("/" + match.group("font").decode("latin-1"), frozenset())
         if not font_marks:
             return match.group()
-        raw = b"".join(_unescape(m.group("body")) for m in _STRING.finditer(match.group("show")))
+        show = match.group("show")
+        # Most runs begin with a letter: their first glyph settles it without unescaping.
+        # (A byte is at most four characters of the string, so its first eight give the glyph.)
+        first = _unescape(_STRING.search(show).group("body")[:8])[:2]
+        if len(first) == 2 and int.from_bytes(first, "big") not in font_marks:
+            return match.group()
+        raw = b"".join(_unescape(m.group("body")) for m in _STRING.finditer(show))
         gids = {int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw) - 1, 2)}
         if not gids or not gids <= font_marks:
             return match.group()
