@@ -408,6 +408,82 @@ def _without_links(data: dict) -> dict:
     return strip(data)
 
 
+def _pieces(span: dict) -> list[list[dict]]:
+    """A span's runs cut into words at the spaces of its plain runs (isolates and links whole)."""
+    out: list[list[dict]] = [[]]
+    for run in span["runs"]:
+        if run["dir"] or run["href"]:
+            out[-1].append(run)
+            continue
+        for k, word in enumerate(run["t"].split(" ")):
+            if k:
+                out.append([])
+            if word:
+                out[-1].append({**run, "t": word})
+    return out
+
+
+def kept_paragraph(data: dict) -> int | None:
+    """The block of the last paragraph, when a signature follows it: one language only (a
+    handout's grid keeps its rows whole), and a last block that is a paragraph."""
+    lh = data["letterhead"]
+    blocks = data["blocks"]
+    if lh is None or not lh["signature"] or data["bilingual"] or not blocks:
+        return None
+    if blocks[-1]["kind"] != "paragraph":
+        return None
+    return len(blocks) - 1
+
+
+# Typst has no keep-with-previous: a signature that does not fit under the last paragraph goes
+# to the next page alone. The lines the signature takes along from the end of the paragraph.
+KEPT_LINES = 2
+
+
+def _keep_with_signature(data: dict) -> None:
+    """Set `data["keep"]` so that the signature never stands alone at the top of a page.
+
+    A first layout (a query, no PDF) records each word of the last paragraph and the signature
+    with their page and line. When the signature's page is after the paragraph's last, the
+    paragraph is cut where its last KEPT_LINES lines begin on its last page: the first part ends
+    with a justified line break (the lines are broken one by one, `linebreaks: "simple"`, so they
+    stay exactly as they were) and the tail and the signature make one unbreakable block.
+    """
+    import typst
+
+    index = kept_paragraph(data)
+    if index is None:
+        return
+    span = data["blocks"][index]["texts"][0]
+    span["pieces"] = _pieces(span)
+    data["keep"] = {"block": index, "split": None, "mark": True}
+    marks = json.loads(
+        typst.query(
+            str(templates_dir() / TEMPLATE),
+            "<rk-marks>",
+            field="value",
+            one=True,
+            format="json",
+            root=str(templates_dir()),
+            font_paths=_fonts(),
+            ignore_system_fonts=True,
+            sys_inputs={"doc": json_text(data)},
+        )
+    )
+    found = [m for m in marks if m["i"] is not None]
+    signature = [m for m in marks if m["i"] is None]
+    data["keep"]["mark"] = False
+    if not found or not signature:
+        return
+    last_page = max(w["page"] for w in found)
+    if signature[0]["page"] <= last_page:
+        return
+    on_page = [w for w in found if w["page"] == last_page]
+    lines = sorted({round(w["y"], 1) for w in on_page})
+    kept = set(lines[-KEPT_LINES:])
+    data["keep"]["split"] = min(w["i"] for w in on_page if round(w["y"], 1) in kept)
+
+
 def compiled(document: Document) -> bytes:
     """The document compiled by Typst, uncorrected."""
     import typst
@@ -418,6 +494,7 @@ def compiled(document: Document) -> bytes:
     pdf_standards, tags = standards(document)
     when = int(_timestamp(document, None).timestamp())
     data = document_data(document)
+    _keep_with_signature(data)
     try:
         return compile_pdf(json_text(data), pdf_standards, tags, when)
     except typst.TypstError as err:
