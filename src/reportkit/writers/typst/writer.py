@@ -78,31 +78,11 @@ _NOT_IN_UA = {0xFEFF: "\u2060", 0xFFFE: None, 0xFFFF: None}
 _NOT_IN_UA_CHARS = frozenset(map(chr, _NOT_IN_UA))
 
 
-# Per direction, the characters already found drawable, and those found in none of the fonts:
-# a report repeats the same few hundred characters, which are looked up once per process.
-_DRAWABLE: dict[str, set[str]] = {}
-_UNDRAWABLE: dict[str, set[str]] = {}
-
-
-def _uncovered(text: str, direction: str) -> set[str]:
-    """`glyphs.uncovered`, remembering each character's answer."""
-    chars = set(text) - _DRAWABLE.setdefault(direction, set())
-    if not chars:
-        return chars
-    bad = _UNDRAWABLE.setdefault(direction, set())
-    unknown = chars - bad
-    if unknown:
-        found = set(uncovered("".join(unknown), direction))
-        bad |= found
-        _DRAWABLE[direction] |= unknown - found
-    return chars & bad
-
-
 def span_data(span: Span, text: str | None = None) -> dict[str, object]:
     """A Span as the template's data: language, direction, runs (`inline`), machine mark."""
     if text is not None and text != span.text:
         span = Span(text, span.lang, span.dir, span.machine)
-    missing = {ord(char): EMPTY_BOX for char in _uncovered(span.text, span.dir)}
+    missing = {ord(char): EMPTY_BOX for char in uncovered(span.text, span.dir)}
     if not _NOT_IN_UA_CHARS.isdisjoint(span.text):
         missing.update(_NOT_IN_UA)
     runs = []
