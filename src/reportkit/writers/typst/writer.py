@@ -437,22 +437,26 @@ def _keep_with_signature(data: dict) -> None:
     span = data["blocks"][index]["texts"][0]
     span["pieces"] = _pieces(span)
     data["keep"] = {"block": index, "split": None, "mark": True}
-    marks = json.loads(
-        typst.query(
-            str(templates_dir() / TEMPLATE),
-            "<rk-marks>",
-            field="value",
-            one=True,
-            format="json",
-            root=str(templates_dir()),
-            font_paths=_fonts(),
-            ignore_system_fonts=True,
-            sys_inputs={"doc": json_text(data)},
+    try:
+        marks = json.loads(
+            typst.query(
+                str(templates_dir() / TEMPLATE),
+                "<rk-marks>",
+                field="value",
+                one=True,
+                format="json",
+                root=str(templates_dir()),
+                font_paths=_fonts(),
+                ignore_system_fonts=True,
+                sys_inputs={"doc": json_text(data)},
+            )
         )
-    )
+    except typst.TypstError:
+        marks = []  # the compile that follows says what is wrong, if anything
+    finally:
+        data["keep"]["mark"] = False
     found = [m for m in marks if m["i"] is not None]
     signature = [m for m in marks if m["i"] is None]
-    data["keep"]["mark"] = False
     if not found or not signature:
         return
     last_page = max(w["page"] for w in found)
