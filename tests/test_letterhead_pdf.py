@@ -221,14 +221,6 @@ def test_the_signature_never_stands_alone_at_the_top_of_a_page(
     engine, tmp_path, example_data, request
 ):
     """However long the last paragraph, the signature's page carries the end of it."""
-    if engine == "typst":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="Typst has no keep-with-previous: an unbreakable signature that does not "
-                "fit moves to the next page alone",
-            )
-        )
     lh = letterhead(tmp_path / "lh")
     options = ExportOptions(engine=engine, letterhead=lh)
     words = example_data["sections"][-1]["paragraphs"][-1].split()

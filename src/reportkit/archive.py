@@ -345,7 +345,7 @@ def _is_live_spec(pdf, item, spec) -> bool:
 
 
 def finish_archival(
-    pdf_bytes: bytes, document: Document, *, created: dt.datetime | None = None
+    pdf_bytes: bytes | Any, document: Document, *, created: dt.datetime | None = None
 ) -> bytes:
     """Attach the record and write matching XMP and Info metadata to a rendered PDF.
 
@@ -353,13 +353,18 @@ def finish_archival(
     `pdfa_write_options`) stays PDF/A-3b and keeps its identification; a plain PDF gets the same
     attachment and metadata without claiming PDF/A. `created` (else `document.options["created"]`,
     else SOURCE_DATE_EPOCH, else now) dates the file, so a fixed time gives identical bytes.
+    `pdf_bytes` may also be an open `pikepdf.Pdf` (a writer that corrects its PDF with pikepdf
+    hands it over rather than saving and parsing it twice); it is closed here.
     """
     import pikepdf
 
-    try:
-        pdf = pikepdf.open(io.BytesIO(pdf_bytes))
-    except pikepdf.PdfError as err:
-        raise ValueError(f"finish_archival: not a readable PDF ({err})") from None
+    if isinstance(pdf_bytes, pikepdf.Pdf):
+        pdf = pdf_bytes
+    else:
+        try:
+            pdf = pikepdf.open(io.BytesIO(pdf_bytes))
+        except pikepdf.PdfError as err:
+            raise ValueError(f"finish_archival: not a readable PDF ({err})") from None
     with pdf:
         claim = _pdfa_claim(pdf)
         if claim is not None and claim[0] != 3:

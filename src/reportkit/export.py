@@ -147,6 +147,8 @@ def render(document: Document, fmt: str, options: ExportOptions) -> bytes:
 
         if name == "pdf" and options.pdf_worker is not None:
             pdf = options.pdf_worker.render(document)
+        elif name == "pdf-typst":
+            pdf = writer("pdf-typst-open")(document)  # corrected and finished on one open file
         else:
             pdf = writer(name)(document)
         # Every reportkit PDF carries its record (and a PDF/A one its archival metadata).

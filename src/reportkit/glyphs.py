@@ -61,14 +61,25 @@ def _draws_nothing(char: str) -> bool:
     )
 
 
+# Per direction, the characters found drawable so far: a report repeats the same few hundred
+# characters, each looked up once per process rather than once per text.
+_DRAWABLE: dict[str, set[str]] = {}
+
+
 def uncovered(text: str, direction: str) -> list[str]:
     """The distinct characters of `text` that no font of its stack has, in order of appearance."""
+    drawable = _DRAWABLE.setdefault(direction, set())
+    unknown = set(text) - drawable
+    if not unknown:
+        return []
     stack = font_stack(direction)
     missing: dict[str, None] = {}
     for char in dict.fromkeys(text):
-        if char in missing or _draws_nothing(char):
+        if char not in unknown or char in missing:
             continue
-        if not any(ord(char) in coverage(family) for family in stack):
+        if _draws_nothing(char) or any(ord(char) in coverage(family) for family in stack):
+            drawable.add(char)
+        else:
             missing[char] = None
     return list(missing)
 

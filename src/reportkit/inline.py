@@ -104,6 +104,7 @@ def _href(core: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=65536)  # words repeat: a long report asks about the same ones many times
 def _kind(core: str, other: str) -> str:
     """ "link", "foreign" (the other direction's letters, or digits with symbols such as "+966"),
     "number" (digits alone, which join a foreign run they follow: "ISO 9001") or "plain"."""

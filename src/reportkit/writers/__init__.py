@@ -16,6 +16,8 @@ WRITERS: dict[str, tuple[str, str]] = {
     "pdf": ("reportkit.writers.weasyprint.writer", "render"),
     "pdf-reportlab": ("reportkit.writers.reportlab.writer", "render"),
     "pdf-typst": ("reportkit.writers.typst.writer", "render"),
+    # the same PDF still open in pikepdf, for `archive.finish_archival` to finish and save once
+    "pdf-typst-open": ("reportkit.writers.typst.writer", "render_open"),
     "docx": ("reportkit.writers.docx.writer", "render"),
 }
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..pdftext import to_unicode_cmap
@@ -206,6 +207,14 @@ def _unescape(body: bytes) -> bytes:
     return _ESCAPE.sub(one, body)
 
 
+@lru_cache(maxsize=8192)  # a report draws the same few hundred glyphs first, again and again
+def _first_glyph(start: bytes) -> int | None:
+    """The first glyph id of a string whose first (escaped) characters are `start`; a byte is at
+    most four characters of the string, so eight give the glyph."""
+    raw = _unescape(start)[:2]
+    return int.from_bytes(raw, "big") if len(raw) == 2 else None
+
+
 def _hide_marks(data: bytes, marks: dict[str, frozenset[int]]) -> bytes:
     """`data` with every glyph run that draws only marks hidden (ActualText U+0000)."""
 
@@ -213,7 +222,12 @@ def _hide_marks(data: bytes, marks: dict[str, frozenset[int]]) -> bytes:
         font_marks = marks.get("/" + match.group("font").decode("latin-1"), frozenset())
         if not font_marks:
             return match.group()
-        raw = b"".join(_unescape(m.group("body")) for m in _STRING.finditer(match.group("show")))
+        show = match.group("show")
+        # Most runs begin with a letter: their first glyph settles it without unescaping.
+        first = _first_glyph(_STRING.search(show).group("body")[:8])
+        if first is not None and first not in font_marks:
+            return match.group()
+        raw = b"".join(_unescape(m.group("body")) for m in _STRING.finditer(show))
         gids = {int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw) - 1, 2)}
         if not gids or not gids <= font_marks:
             return match.group()

@@ -75,6 +75,7 @@ EMPTY_BOX = "\u25a1"
 # Code points a PDF/UA file may not carry in its text: U+FEFF (a zero-width no-break space in a
 # text) becomes the word joiner, which means the same; the non-characters go.
 _NOT_IN_UA = {0xFEFF: "\u2060", 0xFFFE: None, 0xFFFF: None}
+_NOT_IN_UA_CHARS = frozenset(map(chr, _NOT_IN_UA))
 
 
 def span_data(span: Span, text: str | None = None) -> dict[str, object]:
@@ -82,7 +83,8 @@ def span_data(span: Span, text: str | None = None) -> dict[str, object]:
     if text is not None and text != span.text:
         span = Span(text, span.lang, span.dir, span.machine)
     missing = {ord(char): EMPTY_BOX for char in uncovered(span.text, span.dir)}
-    missing.update(_NOT_IN_UA)
+    if not _NOT_IN_UA_CHARS.isdisjoint(span.text):
+        missing.update(_NOT_IN_UA)
     runs = []
     for run in span.runs:
         href = run.href if run.href.lower().startswith(_LINK_SCHEMES) else ""
@@ -247,8 +249,12 @@ def local_number(n: int, lang: str, style: str) -> str:
     return digits(str(n), style) if lang == "ar" else str(n)
 
 
+def json_text(data: dict[str, object]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 def document_json(document: Document) -> str:
-    return json.dumps(document_data(document), ensure_ascii=False, separators=(",", ":"))
+    return json_text(document_data(document))
 
 
 def standards(document: Document) -> tuple[list[str], bool]:
@@ -343,21 +349,26 @@ def _plain_mark_info(pdf) -> None:
         del info["/Suspects"]
 
 
+def correct(pdf) -> None:
+    """Typst's PDF, open in pikepdf, with its text layer corrected (`textlayer`), its outline's
+    destinations direct and no /CIDSet; the pages look exactly the same."""
+    from .textlayer import fix_text_layer
+
+    fix_text_layer(pdf)
+    _direct_destinations(pdf)
+    _drop_cid_sets(pdf)
+    _plain_mark_info(pdf)
+
+
 def finish(data: bytes) -> bytes:
-    """Typst's PDF with its text layer corrected (`textlayer`), its outline's destinations
-    direct and no /CIDSet; the pages look exactly the same."""
+    """Typst's PDF `correct`ed, as bytes."""
     import io
 
     import pikepdf
 
-    from .textlayer import fix_text_layer
-
     out = io.BytesIO()
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        fix_text_layer(pdf)
-        _direct_destinations(pdf)
-        _drop_cid_sets(pdf)
-        _plain_mark_info(pdf)
+        correct(pdf)
         pdf.save(out, preserve_pdfa=True, deterministic_id=True)
     return out.getvalue()
 
@@ -377,7 +388,88 @@ def _without_links(data: dict) -> dict:
     return strip(data)
 
 
-def render(document: Document) -> bytes:
+def _pieces(span: dict) -> list[list[dict]]:
+    """A span's runs cut into words at the spaces of its plain runs (isolates and links whole)."""
+    out: list[list[dict]] = [[]]
+    for run in span["runs"]:
+        if run["dir"] or run["href"]:
+            out[-1].append(run)
+            continue
+        for k, word in enumerate(run["t"].split(" ")):
+            if k:
+                out.append([])
+            if word:
+                out[-1].append({**run, "t": word})
+    return out
+
+
+def kept_paragraph(data: dict) -> int | None:
+    """The block of the last paragraph, when a signature follows it: one language only (a
+    handout's grid keeps its rows whole), and a last block that is a paragraph."""
+    lh = data["letterhead"]
+    blocks = data["blocks"]
+    if lh is None or not lh["signature"] or data["bilingual"] or not blocks:
+        return None
+    if blocks[-1]["kind"] != "paragraph":
+        return None
+    return len(blocks) - 1
+
+
+# Typst has no keep-with-previous: a signature that does not fit under the last paragraph goes
+# to the next page alone. The lines the signature takes along from the end of the paragraph.
+KEPT_LINES = 2
+
+
+def _keep_with_signature(data: dict) -> None:
+    """Set `data["keep"]` so that the signature never stands alone at the top of a page.
+
+    A first layout (a query, no PDF) records each word of the last paragraph and the signature
+    with their page and line. When the signature's page is after the paragraph's last, the
+    paragraph is cut where its last KEPT_LINES lines begin on its last page: the first part ends
+    with a justified line break (the lines are broken one by one, `linebreaks: "simple"`, so they
+    stay exactly as they were) and the tail and the signature make one unbreakable block.
+    """
+    import typst
+
+    index = kept_paragraph(data)
+    if index is None:
+        return
+    span = data["blocks"][index]["texts"][0]
+    span["pieces"] = _pieces(span)
+    data["keep"] = {"block": index, "split": None, "mark": True}
+    try:
+        marks = json.loads(
+            typst.query(
+                str(templates_dir() / TEMPLATE),
+                "<rk-marks>",
+                field="value",
+                one=True,
+                format="json",
+                root=str(templates_dir()),
+                font_paths=_fonts(),
+                ignore_system_fonts=True,
+                sys_inputs={"doc": json_text(data)},
+            )
+        )
+    except typst.TypstError:
+        marks = []  # the compile that follows says what is wrong, if anything
+    finally:
+        data["keep"]["mark"] = False
+    found = [m for m in marks if m["i"] is not None]
+    signature = [m for m in marks if m["i"] is None]
+    if not found or not signature:
+        return
+    last_page = max(w["page"] for w in found)
+    if signature[0]["page"] <= last_page:
+        return
+    on_page = [w for w in found if w["page"] == last_page]
+    lines = sorted({round(w["y"], 1) for w in on_page})
+    kept = set(lines[-KEPT_LINES:])
+    data["keep"]["split"] = min(w["i"] for w in on_page if round(w["y"], 1) in kept)
+
+
+def compiled(document: Document) -> bytes:
+    """The document compiled by Typst, uncorrected."""
     import typst
 
     from ...archive import _timestamp
@@ -386,14 +478,34 @@ def render(document: Document) -> bytes:
     pdf_standards, tags = standards(document)
     when = int(_timestamp(document, None).timestamp())
     data = document_data(document)
+    _keep_with_signature(data)
     try:
-        pdf = compile_pdf(json.dumps(data, ensure_ascii=False), pdf_standards, tags, when)
+        return compile_pdf(json_text(data), pdf_standards, tags, when)
     except typst.TypstError as err:
         # Typst 0.15 can fail to tag a link that bidi layout cuts in pieces in ways
         # `_NOT_LEFT_TO_RIGHT` does not foresee; the report is then made without links.
         if not tags or "link ancestor" not in str(err):
             raise
         warn("the Typst engine could not tag a link of this record; its addresses print as text")
-        data = _without_links(data)
-        pdf = compile_pdf(json.dumps(data, ensure_ascii=False), pdf_standards, tags, when)
-    return finish(pdf)
+        return compile_pdf(json_text(_without_links(data)), pdf_standards, tags, when)
+
+
+def render_open(document: Document):
+    """The report as a corrected `pikepdf.Pdf`, still open: `archive.finish_archival` finishes
+    and saves it, so that the file is parsed and written once."""
+    import io
+
+    import pikepdf
+
+    pdf = pikepdf.open(io.BytesIO(compiled(document)))
+    try:
+        correct(pdf)
+    except BaseException:
+        pdf.close()
+        raise
+    return pdf
+
+
+def render(document: Document) -> bytes:
+    """The report's PDF, corrected (without the record attached: see `render_open`)."""
+    return finish(compiled(document))
