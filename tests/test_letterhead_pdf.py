@@ -217,9 +217,7 @@ def test_the_signature_ends_the_report_on_the_left_title_above_name(lh_pdf):
     assert name[3] < box_of(boxes, "الوثيقة")[1]  # before the verification block
 
 
-def test_the_signature_never_stands_alone_at_the_top_of_a_page(
-    engine, tmp_path, example_data, request
-):
+def test_the_signature_never_stands_alone_at_the_top_of_a_page(engine, tmp_path, example_data):
     """However long the last paragraph, the signature's page carries the end of it."""
     lh = letterhead(tmp_path / "lh")
     options = ExportOptions(engine=engine, letterhead=lh)

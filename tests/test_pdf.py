@@ -100,7 +100,10 @@ def test_fonts_are_embedded_and_only_ours(example_pdf, engine):
     assert any("Naskh" in f["name"] for f in fonts)
 
 
-def test_metadata_language_and_outline(example_pdf, example_data):
+PRODUCERS = {"weasyprint": "WeasyPrint", "reportlab": "ReportLab", "typst": "Typst"}
+
+
+def test_metadata_language_and_outline(example_pdf, example_data, engine):
     with pikepdf.open(example_pdf) as pdf:
         info = pdf.docinfo
         assert str(info["/Title"]) == example_data["conference"]["title"]["ar"]
@@ -108,6 +111,7 @@ def test_metadata_language_and_outline(example_pdf, example_data):
         assert str(info["/Subject"]).startswith(example_data["summary"].strip()[:40])
         assert example_data["participants"][0] in str(info["/Keywords"])
         assert str(info["/Creator"]).startswith("reportkit")
+        assert str(info["/Producer"]).startswith(PRODUCERS[engine])  # the engine that made it
         assert str(pdf.Root.Lang) == "ar"
     entries = outline_entries(example_pdf)
     titles = [title for title, _, _ in entries]

@@ -500,6 +500,11 @@ def render_open(document: Document):
     pdf = pikepdf.open(io.BytesIO(compiled(document)))
     try:
         correct(pdf)
+        # Typst names itself as the Creator only; the Producer says which engine made the file,
+        # as WeasyPrint and ReportLab say it in the other engines' files (reportkit is Creator).
+        creator = str(pdf.docinfo.get("/Creator", ""))
+        if "/Producer" not in pdf.docinfo and creator.startswith("Typst"):
+            pdf.docinfo.Producer = creator
     except BaseException:
         pdf.close()
         raise
