@@ -28,7 +28,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -312,10 +312,16 @@ def fix_text_layer(pdf: pikepdf.Pdf) -> None:
 
 def fix_pdf(data: bytes) -> bytes:
     """A WeasyPrint PDF with its text layer corrected; the page looks exactly the same."""
+    return edited(data, fix_text_layer)
+
+
+def edited(data: bytes, edit: Callable[[pikepdf.Pdf], None]) -> bytes:
+    """The PDF `data` opened, changed in place by `edit`, and saved again (its PDF/A claim and
+    a deterministic file identifier kept): the one way both PDF engines' corrections are saved."""
     import pikepdf
 
     out = io.BytesIO()
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        fix_text_layer(pdf)
+        edit(pdf)
         pdf.save(out, preserve_pdfa=True, deterministic_id=True)
     return out.getvalue()

@@ -362,15 +362,9 @@ def correct(pdf) -> None:
 
 def finish(data: bytes) -> bytes:
     """Typst's PDF `correct`ed, as bytes."""
-    import io
+    from ..pdftext import edited
 
-    import pikepdf
-
-    out = io.BytesIO()
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        correct(pdf)
-        pdf.save(out, preserve_pdfa=True, deterministic_id=True)
-    return out.getvalue()
+    return edited(data, correct)
 
 
 def _without_links(data: dict) -> dict:
