@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from conftest import EXAMPLE, run_cli
+from support.processes import alive, gone_within
 
 
 @pytest.fixture
@@ -220,14 +221,6 @@ def _children(pid: int) -> list[int]:
     return [int(c) for c in text.split()]
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")  # a zombie has exited; only its parent's reaping is left
-
-
 def _start_export_with_worker(tmp_path: Path, target: Path):
     """An export of a long record, caught while its worker renders (after reportkit says, under
     --verbose, that it sends the page to the renderer)."""
@@ -247,17 +240,8 @@ def _start_export_with_worker(tmp_path: Path, target: Path):
         if b"rendering pdf" in line:
             break
     time.sleep(1.0)  # the page is with the worker now, which renders for several seconds
-    assert proc.poll() is None and all(_alive(w) for w in workers)
+    assert proc.poll() is None and all(alive(w) for w in workers)
     return proc, workers
-
-
-def _gone_within(pids: list[int], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not any(_alive(p) for p in pids):
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
@@ -268,7 +252,7 @@ def test_ctrl_c_ends_the_whole_export_with_130_and_no_file(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert err.decode().strip().splitlines()[-1] == "reportkit: error: interrupted"
-    assert _gone_within(workers, 2)
+    assert gone_within(workers, 2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long.yaml"]
 
 
@@ -279,7 +263,7 @@ def test_sigterm_ends_the_export_and_its_worker(tmp_path):
     proc.terminate()
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 128 + signal.SIGTERM, err
-    assert _gone_within(workers, 2)
+    assert gone_within(workers, 2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long.yaml"]
 
 
@@ -288,7 +272,7 @@ def test_kill_9_leaves_no_worker_behind(tmp_path):
     proc, workers = _start_export_with_worker(tmp_path, tmp_path / "long.pdf")
     proc.kill()
     proc.wait(timeout=30)
-    assert _gone_within(workers, 2), "the WeasyPrint worker outlived reportkit"
+    assert gone_within(workers, 2), "the WeasyPrint worker outlived reportkit"
 
 
 def test_the_worker_exits_when_its_lifeline_closes_before_any_job():
@@ -302,7 +286,7 @@ def test_the_worker_exits_when_its_lifeline_closes_before_any_job():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     worker = int(out.stdout.split()[0])
-    assert _gone_within([worker], 2)
+    assert gone_within([worker], 2)
 
 
 # --- The command line a user expects ---------------------------------------------------------
