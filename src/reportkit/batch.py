@@ -209,29 +209,13 @@ def prewarm(pdf_engine: str | None) -> None:
 def _die_with_parent() -> None:
     """Exit as soon as the process that started this worker is gone (see the module docstring)."""
     import multiprocessing
-    import signal
-    import threading
+    from multiprocessing.connection import wait
+
+    from .lifeline import exit_with_parent
 
     parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-    try:  # Linux: the kernel kills us when the parent dies, even mid-computation
-        import ctypes
-
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
-
-    def watch() -> None:
-        from multiprocessing.connection import wait
-
-        wait([parent.sentinel])
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True, name="reportkit-lifeline").start()
-    if not parent.is_alive():
-        os._exit(1)
+    if parent is not None:
+        exit_with_parent(lambda: wait([parent.sentinel]), parent.is_alive)
 
 
 def read_record_bytes(data: bytes, name: str):

@@ -210,28 +210,19 @@ class Worker:
 
 
 def _die_with_parent(lifeline: int, parent: int) -> None:
-    """Exit at once when the parent is gone (see `Worker`)."""
+    """Exit at once when the parent is gone (see `Worker`); leave Ctrl-C to the parent."""
     import os
     import signal
-    import threading
+
+    from ...lifeline import exit_with_parent
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:  # Linux: the kernel kills us when the parent dies, even mid-computation
-        import ctypes
 
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
-
-    def watch() -> None:
+    def lifeline_closed() -> None:
         while os.read(lifeline, 1):
-            pass
-        os._exit(1)  # end-of-file: the parent's end is closed, so the parent is gone
+            pass  # end-of-file: the parent's end is closed, so the parent is gone
 
-    threading.Thread(target=watch, daemon=True).start()
-    if os.getppid() != parent:  # it died before the watch began
-        os._exit(1)
+    exit_with_parent(lifeline_closed, lambda: os.getppid() == parent)
 
 
 def _serve() -> None:
