@@ -52,7 +52,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import Problem, RecordError, ReportkitError, UsageError
-from .export import ExportOptions, format_of, output_paths
+from .export import ExportOptions, check_signing, format_of, known_formats, output_paths
 from .files import refuse_overlaps
 
 RECORD_SUFFIXES = (".yaml", ".yml", ".json")
@@ -421,20 +421,10 @@ def export_batch(
     that fails is listed in the result's `failures`; the others are written.
     """
     options = options or ExportOptions()
-    formats = list(dict.fromkeys(formats or ()))
-    from .export import FORMATS
-
-    for fmt in formats:
-        if fmt not in FORMATS:
-            raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    formats = known_formats(formats)
     items = plan(sources, formats, output, options.lang)
     formats = list(items[0].targets) if items else formats
-    if options.sign and "pdf" not in formats:
-        raise UsageError("--sign signs the PDF: add --format pdf")
-    if options.sign:
-        from .archive import load_signer
-
-        load_signer(options.sign, options.sign_password)  # a bad key: refused before any work
+    check_signing(formats, options)
     if options.letterhead is not None:
         from .record.letterhead import read_letterhead
 

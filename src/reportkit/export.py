@@ -230,6 +230,26 @@ def _means_folder(text: str) -> bool:
     return text.endswith(("/", os.sep)) or os.path.isdir(text)
 
 
+def known_formats(formats) -> list[str]:
+    """`formats` without repeats, each one reportkit writes (a UsageError names any other)."""
+    formats = list(dict.fromkeys(formats or ()))
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    return formats
+
+
+def check_signing(formats: list[str], options: ExportOptions) -> None:
+    """With --sign, a PDF among `formats` and a key that can sign (wrong password, expired:
+    refused before any work)."""
+    if options.sign and "pdf" not in formats:
+        raise UsageError("--sign signs the PDF: add --format pdf")
+    if options.sign:
+        from .archive import load_signer
+
+        load_signer(options.sign, options.sign_password)
+
+
 def export(
     source: str | Path | None,
     formats: list[str] | tuple[str, ...] | None = ("pdf",),
@@ -239,18 +259,9 @@ def export(
     """Export the record at `source` in each format; returns format → written path (``-`` for
     standard output). `formats` None or empty: the extension of `output`, else PDF."""
     options = options or ExportOptions()
-    formats = list(dict.fromkeys(formats or ()))
-    for fmt in formats:
-        if fmt not in FORMATS:
-            raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
-    targets = output_paths(source, formats, output, options.lang)
+    targets = output_paths(source, known_formats(formats), output, options.lang)
     formats = list(targets)
-    if options.sign and "pdf" not in formats:
-        raise UsageError("--sign signs the PDF: add --format pdf")
-    if options.sign:  # a key that cannot sign (wrong password, expired) is refused before any work
-        from .archive import load_signer
-
-        load_signer(options.sign, options.sign_password)
+    check_signing(formats, options)
     note(f"reading {source or 'the bundled example'}")
     record = load(source)
     document = document_for(record, options)
