@@ -486,6 +486,26 @@ def picture_id(drawing, number: int) -> None:
     drawing.find(f"{{{WP_NS}}}docPr").set("id", str(number))
 
 
+SVG_NS = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
+_SVG_EXT = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"  # Office's id for the SVG blip extension
+_A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+
+
+def svg_blip(drawing, rel_id: str) -> None:
+    """The picture's SVG beside its PNG, as Word 2016 and later write one: an `asvg:svgBlip`
+    naming the SVG part in the blip's extension list. Word draws the SVG; a reader that does not
+    know the extension draws the PNG the blip itself names."""
+    from lxml import etree
+
+    blip = drawing.find(f".//{{{_A_NS}}}blip")
+    ext_lst = blip.find(f"{{{_A_NS}}}extLst")
+    if ext_lst is None:
+        ext_lst = etree.SubElement(blip, f"{{{_A_NS}}}extLst")
+    ext = etree.SubElement(ext_lst, f"{{{_A_NS}}}ext", uri=_SVG_EXT)
+    svg = etree.SubElement(ext, f"{{{SVG_NS}}}svgBlip", nsmap={"asvg": SVG_NS})
+    svg.set(qn("r:embed"), rel_id)
+
+
 def has_alt_text(doc_pr) -> bool:
     """True when a `wp:docPr` says what its drawing shows, or that it is decorative."""
     if (doc_pr.get("descr") or "").strip():  # Word's checker reads the description, not the title
