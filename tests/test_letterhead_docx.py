@@ -189,6 +189,25 @@ def test_right_lines_stand_right_and_left_lines_left(lh_pdf):
         assert abs((left + right) / 2 - middle) < 6, word
 
 
+def test_the_date_faces_the_reference_on_one_line_under_the_band(lh_docx, lh_pdf):
+    first, _ = first_header(lh_docx)
+    [line] = [p for p in first.findall(qn("w:p")) if "المرجع" in text_of(p)]
+    shown = text_of(line).replace("\u200e", "").replace("\u200f", "")  # the runs' marks
+    assert shown == normalize("المرجع: م ق ش/47/2023التاريخ: 1445/05/02هـ الموافق 2023/11/16م")
+    # a tab to an end-aligned stop at the far edge, the header style's own stops cleared
+    stops = line.findall(f"{qn('w:pPr')}/{qn('w:tabs')}/{qn('w:tab')}")
+    assert [t.get(qn("w:val")) for t in stops] == ["clear", "clear", "end"]
+    assert len(line.findall(f"{qn('w:r')}/{qn('w:tab')}")) == 1
+    boxes = word_boxes(lh_pdf, 1)
+    middle = page_width(lh_pdf) / 2
+    reference, date = box_of(boxes, "المرجع"), box_of(boxes, "التاريخ")
+    assert reference[0] > middle and date[2] < middle
+    assert abs((reference[1] + reference[3]) / 2 - (date[1] + date[3]) / 2) < 3  # one line
+    gregorian = [b[1:] for b in boxes if "2023/11/16" in b[0]][0]
+    section = docx.Document(str(lh_docx)).sections[0]
+    assert abs(gregorian[0] - section.left_margin.pt) < 3 * MM  # it ends at the left margin
+
+
 def test_the_emblem_is_centred_and_about_25_mm_tall(lh_pdf, tmp_path):
     from PIL import Image, ImageChops
 

@@ -460,6 +460,34 @@ def watermark_run(text: str, font: str):
     )
 
 
+def end_tab(ppr, position: int, style_tabs=()) -> None:
+    """One tab stop aligned to the end side (the left in a right-to-left paragraph) at
+    `position` twips from the start margin, so that what follows the tab ends at the text's far
+    edge; the style's own stops (`style_tabs`, their positions) are cleared, or the tab would
+    stop at the first of them (a header style's centre)."""
+    tabs = child(ppr, "tabs", P_PR)
+    for old in list(tabs):
+        tabs.remove(old)
+    stops = [("clear", pos) for pos in style_tabs if pos != str(position)]
+    for value, pos in sorted([*stops, ("end", str(position))], key=lambda v: int(v[1])):
+        tab = OxmlElement("w:tab")
+        tab.set(qn("w:val"), value)
+        tab.set(qn("w:pos"), pos)
+        tabs.append(tab)
+
+
+def tab_run(p, rtl: bool):
+    """A run holding one tab character, in the paragraph's direction."""
+    run = OxmlElement("w:r")
+    rpr = OxmlElement("w:rPr")
+    if rtl:
+        rpr.append(OxmlElement("w:rtl"))
+        run.append(rpr)
+    run.append(OxmlElement("w:tab"))
+    p.append(run)
+    return run
+
+
 # --- pictures ---------------------------------------------------------------------------------
 
 WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"

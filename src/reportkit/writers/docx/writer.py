@@ -585,19 +585,43 @@ class _Writer:
         x.spacing(ppr, 0, 60, 240)
         x.size(x.child(ppr, "rPr", x.P_PR), 2)
         x.rule_below(ppr, NAVY, sz=4, space=1)
-        if self.doc.reference:
-            lang = self.doc.lang
+        # The reference on the start side, the date facing it at the end side (after a tab to
+        # the far edge), as Arab correspondence writes المرجع and التاريخ under the letterhead.
+        lang = self.doc.lang
+        labelled = [
+            (key, span) for key, span in (("reference", self.doc.reference), ("date", lh.date))
+        ]
+        labelled = [(key, span) for key, span in labelled if span is not None]
+        if labelled:
             p = self._add_p(header, "Header")
-            self._paragraph(
-                p,
-                Span(label(lang, "reference") + ": ", lang),
-                style="Header",
-                bold=True,
-                size=22,
-                align="start",
-                base_rtl=self.rtl,
-            )
-            self._runs(p, self.doc.reference, size=22, rtl=self.rtl)
+            ppr = p._p.get_or_add_pPr()
+            x.child(ppr, "pStyle", x.P_PR, val=self.style_ids["Header"])
+            x.paragraph_direction(ppr, self.rtl, explicit=True)
+            x.alignment(ppr, "start")
+            if lh.date is not None:
+                x.end_tab(ppr, self.text_width // EMU_PER_TWIP, self._style_tabs("Header"))
+            for key, span in labelled:
+                if key == "date":
+                    x.tab_run(p._p, self.rtl)
+                self._runs(p, Span(label(lang, key) + ": ", lang), bold=True, size=22, rtl=self.rtl)
+                self._runs(p, span, size=22, rtl=self.rtl)
+
+    def _style_tabs(self, style: str) -> list[str]:
+        """The positions of the tab stops a paragraph style sets, through its basedOn chain."""
+        styles = self.word.styles.element
+        by_id = {s.get(x.qn("w:styleId")): s for s in styles.findall(x.qn("w:style"))}
+        found, style_id, seen = [], self.style_ids.get(style, style), set()
+        while style_id in by_id and style_id not in seen:
+            seen.add(style_id)
+            element = by_id[style_id]
+            found += [
+                tab.get(x.qn("w:pos"))
+                for tab in element.iterfind(f"{x.qn('w:pPr')}/{x.qn('w:tabs')}/{x.qn('w:tab')}")
+                if tab.get(x.qn("w:val")) != "clear"
+            ]
+            based = element.find(x.qn("w:basedOn"))
+            style_id = based.get(x.qn("w:val")) if based is not None else None
+        return found
 
     def _emblem(self, p, column: int) -> None:
         """The logo centred in its column, LOGO_HEIGHT high (narrower if its column asks),
