@@ -96,3 +96,27 @@ def test_a_letterhead_in_reportkit_toml_is_relative_to_that_file(tmp_path):
     (tmp_path / "reportkit.toml").write_text('[export]\nletterhead = "office/letterhead.yaml"\n')
     result = run_cli("config", cwd=tmp_path)
     assert f'letterhead = "{tmp_path / "office" / "letterhead.yaml"}"' in result.stdout.decode()
+
+
+def test_an_svg_without_a_size_is_refused_when_the_letterhead_is_read(tmp_path):
+    (tmp_path / "emblem.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="0" height="0"><rect/></svg>'
+    )
+    path = letterhead(tmp_path, LETTERHEAD.replace("emblem.png", "emblem.svg"))
+    assert refused(path, tmp_path) == (
+        f"reportkit: error: {path}:1:7: logo: 'emblem.svg' has no size "
+        "(give the SVG a viewBox or a width and height)"
+    )
+
+
+def test_the_date_under_the_band_is_the_last_day_in_the_offices_digits(tmp_path):
+    from reportkit.export import ExportOptions, document_for
+    from reportkit.record import record_from_data
+
+    lh = letterhead(tmp_path)
+    one_day = {"conference": {"title": "مؤتمر", "start_date": "2024-03-10"}}
+    options = ExportOptions(letterhead=lh, locale="ar-SA")
+    date = document_for(record_from_data(one_day, "r.yaml"), options).letterhead.date
+    assert date.text == "١٤٤٥/٠٨/٢٩هـ الموافق ٢٠٢٤/٠٣/١٠م" and date.lang == "ar"
+    undated = {"conference": {"title": "مؤتمر"}}
+    assert document_for(record_from_data(undated, "r.yaml"), options).letterhead.date is None

@@ -7,7 +7,7 @@ poppler, PDFium and as pixels:
   reference under it; the basmala above the title; the signature at the end, on the left; the
   footer lines on every page under "page X of Y";
 - the emblem is a picture that says what it is in each language of the document;
-- an SVG logo is refused in one line;
+- an SVG logo is the SVG itself (for Word) beside a PNG of it (for every other reader);
 - a template with default styles keeps the title's font and centring; one that designed its
   Heading 1 keeps its own.
 """
@@ -36,6 +36,7 @@ from support.letterheads import (
     RIGHT,
     SIGNATURE_NAME,
     SIGNATURE_TITLE,
+    SVG,
     TITLE,
     box_of,
     letterhead,
@@ -188,6 +189,25 @@ def test_right_lines_stand_right_and_left_lines_left(lh_pdf):
         assert abs((left + right) / 2 - middle) < 6, word
 
 
+def test_the_date_faces_the_reference_on_one_line_under_the_band(lh_docx, lh_pdf):
+    first, _ = first_header(lh_docx)
+    [line] = [p for p in first.findall(qn("w:p")) if "المرجع" in text_of(p)]
+    shown = text_of(line).replace("\u200e", "").replace("\u200f", "")  # the runs' marks
+    assert shown == normalize("المرجع: م ق ش/47/2023التاريخ: 1445/05/02هـ الموافق 2023/11/16م")
+    # a tab to an end-aligned stop at the far edge, the header style's own stops cleared
+    stops = line.findall(f"{qn('w:pPr')}/{qn('w:tabs')}/{qn('w:tab')}")
+    assert [t.get(qn("w:val")) for t in stops] == ["clear", "clear", "end"]
+    assert len(line.findall(f"{qn('w:r')}/{qn('w:tab')}")) == 1
+    boxes = word_boxes(lh_pdf, 1)
+    middle = page_width(lh_pdf) / 2
+    reference, date = box_of(boxes, "المرجع"), box_of(boxes, "التاريخ")
+    assert reference[0] > middle and date[2] < middle
+    assert abs((reference[1] + reference[3]) / 2 - (date[1] + date[3]) / 2) < 3  # one line
+    gregorian = [b[1:] for b in boxes if "2023/11/16" in b[0]][0]
+    section = docx.Document(str(lh_docx)).sections[0]
+    assert abs(gregorian[0] - section.left_margin.pt) < 3 * MM  # it ends at the left margin
+
+
 def test_the_emblem_is_centred_and_about_25_mm_tall(lh_pdf, tmp_path):
     from PIL import Image, ImageChops
 
@@ -227,18 +247,92 @@ def test_the_emblem_says_what_it_is_in_each_language(bilingual):
     assert int(extent.get("cx")) == int(extent.get("cy"))  # the 64×64 emblem's proportions
 
 
-def test_an_svg_logo_is_refused_in_one_line(tmp_path):
-    svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>'
-    (tmp_path / "emblem.svg").write_text(svg, encoding="utf-8")
-    lh = tmp_path / "letterhead.yaml"
-    lh.write_text(LETTERHEAD.replace("emblem.png", "emblem.svg"), encoding="utf-8")
+SVG_BLIP = "{http://schemas.microsoft.com/office/drawing/2016/SVG/main}svgBlip"
+A_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
+
+
+@pytest.fixture(scope="module")
+def svg_docx(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("lh-svg")
+    lh = letterhead(folder, LETTERHEAD.replace("emblem.png", "emblem.svg"))
+    (folder / "emblem.svg").write_text(SVG, encoding="utf-8")
+    return export(folder, EXAMPLE, "--letterhead", str(lh))
+
+
+def test_an_svg_emblem_is_the_svg_itself_beside_a_png_of_it(svg_docx):
+    from PIL import Image
+
+    word = docx.Document(str(svg_docx))
+    header = word.sections[0].first_page_header
+    [inline] = header._element.iter(f"{{{WP}}}inline")
+    [blip] = inline.iter(A_BLIP)
+    [svg_blip] = blip.iter(SVG_BLIP)
+    # Word draws the SVG: the letterhead's own file, byte for byte, as an SVG part
+    svg = header.part.related_parts[svg_blip.get(qn("r:embed"))]
+    assert svg.content_type == "image/svg+xml"
+    assert svg.blob == SVG.encode("utf-8")
+    # every other reader draws the PNG the blip names: the emblem at 300 dpi for 25 mm
+    png = header.part.related_parts[blip.get(qn("r:embed"))]
+    assert png.content_type == "image/png"
+    image = Image.open(io.BytesIO(png.blob))
+    assert abs(image.height - 295) <= 1 and abs(image.width / image.height - 100 / 120) < 0.01
+    assert image.convert("RGB").getpixel((5, 5)) == EMBLEM_RGB
+    assert image.convert("RGB").getpixel((123, 147)) == (255, 255, 255)  # the circle
+    extent = inline.find(f"{{{WP}}}extent")
+    assert int(extent.get("cy")) == Mm(25)
+    assert abs(int(extent.get("cx")) / int(extent.get("cy")) - 100 / 120) < 0.01
+
+
+def test_an_svg_emblem_is_drawn_on_page_one_through_libreoffice(svg_docx, soffice, tmp_path):
+    from PIL import Image, ImageChops
+
+    pdf = docx_to_pdf(svg_docx, tmp_path)
+    first = pages_text(pdf)[0]
+    assert has_phrase(first, RIGHT[0]) and has_phrase(first, TITLE)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "72", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")],
+        check=True,
+    )
+    (page,) = tmp_path.glob("p*.png")
+    image = Image.open(page).convert("RGB")
+    solid = Image.new("RGB", image.size, EMBLEM_RGB)
+    mask = ImageChops.difference(image, solid).convert("L").point(lambda v: 255 if v < 24 else 0)
+    left, top, right, bottom = mask.getbbox()
+    assert 22 * MM <= bottom - top <= 28 * MM
+    assert abs((right - left) / (bottom - top) - 100 / 120) < 0.05  # its proportions kept
+    assert abs((left + right) / 2 - image.size[0] / 2) < 3 * MM
+    assert top < 40 * MM
+
+
+def test_an_svg_emblem_that_cannot_be_drawn_is_one_line(tmp_path):
+    (tmp_path / "emblem.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="-3" height="5"><rect width="1" '
+        'height="1"/></svg>',
+        encoding="utf-8",
+    )
+    lh = letterhead(tmp_path, LETTERHEAD.replace("emblem.png", "emblem.svg"))
     out = tmp_path / "report.docx"
     done = run_cli("export", str(EXAMPLE), "-f", "docx", "--letterhead", str(lh), "-o", str(out))
-    assert done.returncode == 2
-    message = done.stderr.decode().strip()
-    assert len(message.splitlines()) == 1, message
-    assert "letterhead" in message and "SVG" in message and "PNG" in message
+    assert done.returncode == 2, done.stderr.decode()
+    [message] = done.stderr.decode().strip().splitlines()
+    assert f"{lh}: logo emblem.svg: the SVG cannot be drawn" in message and "PNG" in message
     assert not out.exists()
+
+
+def test_without_resvg_an_svg_emblem_is_refused_naming_it_and_png(tmp_path, monkeypatch):
+    import sys
+
+    from reportkit.errors import UsageError
+    from reportkit.export import ExportOptions, document_for, load
+    from reportkit.writers.docx import writer as docx_writer
+
+    lh = letterhead(tmp_path, LETTERHEAD.replace("emblem.png", "emblem.svg"))
+    (tmp_path / "emblem.svg").write_text(SVG, encoding="utf-8")
+    document = document_for(load(EXAMPLE), ExportOptions(letterhead=lh))
+    monkeypatch.setitem(sys.modules, "resvg_py", None)  # as if it were not installed
+    with pytest.raises(UsageError, match=r"resvg-py.*PNG") as err:
+        docx_writer.render(document)
+    assert "\n" not in str(err.value)
 
 
 # --- the end of the report and every page -----------------------------------------------------

@@ -143,6 +143,29 @@ def test_right_lines_stand_right_left_lines_left_each_centred_above_the_basmala_
     assert min(b[1] for b in right + left) < 30 * MM  # higher than the running header's place
 
 
+def test_the_date_faces_the_reference_under_the_band_in_both_calendars(lh_pdf):
+    """المرجع on the start side (right), التاريخ facing it on the end side (left), on one line
+    between the band and the basmala: the conference's last day, Hijri then Gregorian."""
+    first = pdf_pages_text(lh_pdf)[0]
+    assert has_phrase(first, "التاريخ: 1445/05/02هـ الموافق 2023/11/16م")
+    boxes = word_boxes(lh_pdf, 1)
+    basmala_top = box_of(boxes, "الرحيم")[1]
+    band_bottom = max(box_of(boxes, w)[3] for w in ("الداخلية", "l'Intérieur"))
+    above = [b for b in boxes if band_bottom < b[2] and b[4] < basmala_top]
+    reference, date = box_of(above, "المرجع"), box_of(above, "التاريخ")
+    # engines cut words differently at the digits: the word that holds them
+    gregorian, hijri = (
+        [b[1:] for b in above if d in b[0]][0] for d in ("2023/11/16", "1445/05/02")
+    )
+    middle = PAGE_W / 2
+    assert reference[0] > middle and date[2] < middle
+    assert abs((reference[1] + reference[3]) / 2 - (date[1] + date[3]) / 2) < 3  # one line
+    # the date ends at the left margin, where the left block starts
+    left_block = box_of(boxes, "Ministère")[0] - 30 * MM
+    assert min(gregorian[0], hijri[0]) < middle - 40 * MM and gregorian[0] > left_block
+    assert gregorian[0] < hijri[0] < date[0]  # read right to left: label, Hijri, Gregorian
+
+
 def test_the_logo_is_an_image_of_its_pixel_size_on_page_one_only(lh_pdf):
     drawn = pages_images(lh_pdf)
     assert drawn[0] == [(64, 64)]

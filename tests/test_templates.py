@@ -206,3 +206,31 @@ def test_record_text_stays_data_in_a_users_template(tmp_path, copied):
 def test_not_a_folder_is_one_line(tmp_path):
     line = one_error_line(export(tmp_path / "missing", tmp_path / "out.pdf"))
     assert line.endswith("missing: no such folder")
+
+
+@pytest.mark.parametrize("engine", ["reportlab", "typst"])
+def test_other_engines_keep_their_layout_say_so_once_and_the_html_takes_the_template(
+    tmp_path, engine
+):
+    folder = init(tmp_path / "office")
+    page = folder / "report.html.j2"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace(
+            '<section class="title-block">',
+            f'<p lang="en" dir="ltr">{ADDED}</p>\n<section class="title-block">',
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = run_cli(
+        "export", str(EXAMPLE), "--engine", engine, "--template", str(folder),
+        "-f", "pdf", "-f", "html", "-o", f"{out}/",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stderr.decode().strip().splitlines() == [
+        "reportkit: warning: --template shapes the HTML and the WeasyPrint PDF; "
+        f"--engine {engine} keeps its own layout"
+    ]
+    assert ADDED in (out / "conference-47.html").read_text(encoding="utf-8")
+    text = pdftotext(out / "conference-47.pdf")
+    assert not has_phrase(text, ADDED) and has_phrase(text, "المؤتمر السابع والأربعون")

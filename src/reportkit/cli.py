@@ -299,7 +299,7 @@ def export(
         str | None, typer.Option(help='Classification marking printed on every page, e.g. "سري".')
     ] = None,
     draft: Annotated[
-        bool, typer.Option("--draft", help="A DRAFT watermark on every page.")
+        bool, typer.Option("--draft/--no-draft", help="A DRAFT watermark on every page.")
     ] = False,
     verification: Annotated[
         bool,
@@ -310,7 +310,7 @@ def export(
     pdfa: Annotated[
         bool,
         typer.Option(
-            "--pdfa",
+            "--pdfa/--no-pdfa",
             help="PDF/A-3a for archiving (3b with --no-tags); the record is embedded either way.",
         ),
     ] = False,
@@ -330,7 +330,8 @@ def export(
     strict: Annotated[
         bool,
         typer.Option(
-            "--strict", help="Refuse a record with characters no font can draw (else a warning)."
+            "--strict/--no-strict",
+            help="Refuse a record with characters no font can draw (else a warning).",
         ),
     ] = False,
     jobs: Annotated[
@@ -364,11 +365,7 @@ def export(
     itself is refused.
     """
     set_verbosity(quiet, verbose)
-    given = {
-        k: v
-        for k, v in locals().items()
-        if k not in ("ctx", "records", "config", "jobs", "cluster")
-    }
+    given = {k: v for k, v in locals().items() if k not in ("ctx", "records", "config")}
     sources = list(records or [])
 
     def action():
@@ -378,13 +375,15 @@ def export(
 
         global _early_worker
         worker, _early_worker = _early_worker, None
-        o = export_settings(ctx, given, config)
+        origins: dict = {}
+        o = export_settings(ctx, given, config, origins)
         if is_batch(sources):
             if worker is not None:
                 worker.close()  # a batch's workers load WeasyPrint themselves
-            _export_batch(sources, o, jobs, cluster, quiet)
+            _export_batch(sources, o, o["jobs"], o["cluster"], quiet)
             return
-        if cluster is not None:
+        if o["cluster"] is not None and origins["cluster"] == "command line":
+            # (a cluster named in reportkit.toml is for the batches; one record is made here)
             fail("--cluster runs a batch: give several records or a folder of them")
         record = sources[0] if sources else None
         # Settle the outputs first: a bad -o is refused before any renderer starts.

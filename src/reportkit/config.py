@@ -71,7 +71,7 @@ EXPORT_OPTIONS: dict[str, Any] = {
     "formats": _formats,
     "lang": _text,
     "output": _PATH,
-    "engine": _choice("weasyprint", "reportlab"),
+    "engine": _choice("weasyprint", "reportlab", "typst"),
     "docx_template": _PATH,
     "letterhead": _PATH,
     "template": _PATH,
@@ -88,6 +88,8 @@ EXPORT_OPTIONS: dict[str, Any] = {
     "tags": _flag,
     "sign": _PATH,
     "strict": _flag,
+    "jobs": _count,
+    "cluster": _text,
 }
 
 

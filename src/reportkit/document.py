@@ -153,6 +153,10 @@ class LetterheadBlock:
     basmala: Span | None = None
     signature: tuple[Span, ...] = ()  # the signatory's name, then title
     footer: tuple[Span, ...] = ()
+    # The report's date under the band, on the end side facing the reference, as Arab
+    # correspondence writes التاريخ opposite المرجع: the conference's last day (the report is
+    # issued at its close), in both calendars in Arabic, in the document's first language.
+    date: Span | None = None
 
 
 @dataclass(frozen=True)
@@ -197,6 +201,8 @@ class Document:
             yield from (*lh.right, *lh.left, *lh.signature, *lh.footer)
             if lh.basmala is not None:
                 yield lh.basmala
+            if lh.date is not None:
+                yield lh.date
         yield from self.title.title
         for group in (self.title.organizer or (),):
             yield from group
@@ -449,6 +455,11 @@ class _Builder:
             fallback = direction(lang)
             return Span(text, lang, first_strong_direction(text, fallback), field=where)
 
+        day = self.record.conference.end_date or self.record.conference.start_date
+        lang = self.languages[0]
+        date = None
+        if day is not None:
+            date = Span(self.local_digits(self.dates(day, day, lang), lang), lang)
         signature = [
             line(t, arabic, f"letterhead.signature.{key}")
             for key, t in (("name", given.signature_name), ("title", given.signature_title))
@@ -481,6 +492,7 @@ class _Builder:
             footer=tuple(
                 line(t, arabic, f"letterhead.footer[{i}]") for i, t in enumerate(given.footer)
             ),
+            date=date,
         )
 
     def local_digits(self, text: str, lang: str) -> str:

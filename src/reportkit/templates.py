@@ -60,7 +60,8 @@ VARIABLES: dict[str, str] = {
     "(organizer, title, fields: each a list of Spans, one per language), `doc.blocks`, "
     "`doc.reference`, `doc.notice`, `doc.marking`, `doc.draft`, `doc.verification` (reference, "
     "sha256, heading, fingerprint_label, hint) and `doc.letterhead` (right, left, logo_alt, "
-    "basmala, signature: name then title, footer)",
+    "basmala, signature: name then title, footer, date: the report's date under the band, facing the "
+    "reference)",
     "blocks": "the report's blocks in order (`doc.blocks`): each has `kind` (heading, paragraph "
     "or list) and `texts` (one Span per language), a list has `items` (texts, number, category) "
     "and `numbered`",

@@ -226,6 +226,8 @@ def _svg(data: bytes, given: str, problem) -> Logo:
         if etree.QName(element).localname in ("script", "foreignObject"):
             raise problem(f"{given!r} holds a <{etree.QName(element).localname}>; refused")
     width, height = _svg_size(root)
+    if not (width > 0 and height > 0):
+        raise problem(f"{given!r} has no size (give the SVG a viewBox or a width and height)")
     return Logo(data, "image/svg+xml", width, height, given)
 
 

@@ -460,6 +460,34 @@ def watermark_run(text: str, font: str):
     )
 
 
+def end_tab(ppr, position: int, style_tabs=()) -> None:
+    """One tab stop aligned to the end side (the left in a right-to-left paragraph) at
+    `position` twips from the start margin, so that what follows the tab ends at the text's far
+    edge; the style's own stops (`style_tabs`, their positions) are cleared, or the tab would
+    stop at the first of them (a header style's centre)."""
+    tabs = child(ppr, "tabs", P_PR)
+    for old in list(tabs):
+        tabs.remove(old)
+    stops = [("clear", pos) for pos in style_tabs if pos != str(position)]
+    for value, pos in sorted([*stops, ("end", str(position))], key=lambda v: int(v[1])):
+        tab = OxmlElement("w:tab")
+        tab.set(qn("w:val"), value)
+        tab.set(qn("w:pos"), pos)
+        tabs.append(tab)
+
+
+def tab_run(p, rtl: bool):
+    """A run holding one tab character, in the paragraph's direction."""
+    run = OxmlElement("w:r")
+    rpr = OxmlElement("w:rPr")
+    if rtl:
+        rpr.append(OxmlElement("w:rtl"))
+        run.append(rpr)
+    run.append(OxmlElement("w:tab"))
+    p.append(run)
+    return run
+
+
 # --- pictures ---------------------------------------------------------------------------------
 
 WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
@@ -484,6 +512,26 @@ def picture_id(drawing, number: int) -> None:
     """The drawing's `wp:docPr` id, which Word wants unique in the whole document: python-docx
     counts a header's pictures from 1, as it counts the body's."""
     drawing.find(f"{{{WP_NS}}}docPr").set("id", str(number))
+
+
+SVG_NS = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
+_SVG_EXT = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"  # Office's id for the SVG blip extension
+_A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+
+
+def svg_blip(drawing, rel_id: str) -> None:
+    """The picture's SVG beside its PNG, as Word 2016 and later write one: an `asvg:svgBlip`
+    naming the SVG part in the blip's extension list. Word draws the SVG; a reader that does not
+    know the extension draws the PNG the blip itself names."""
+    from lxml import etree
+
+    blip = drawing.find(f".//{{{_A_NS}}}blip")
+    ext_lst = blip.find(f"{{{_A_NS}}}extLst")
+    if ext_lst is None:
+        ext_lst = etree.SubElement(blip, f"{{{_A_NS}}}extLst")
+    ext = etree.SubElement(ext_lst, f"{{{_A_NS}}}ext", uri=_SVG_EXT)
+    svg = etree.SubElement(ext, f"{{{SVG_NS}}}svgBlip", nsmap={"asvg": SVG_NS})
+    svg.set(qn("r:embed"), rel_id)
 
 
 def has_alt_text(doc_pr) -> bool:

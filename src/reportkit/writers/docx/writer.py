@@ -10,7 +10,8 @@ types into the file later is Arabic, right to left, in the right font.
 
 The office's letterhead description (--letterhead) is page one's header, as Word's letterhead
 templates have it (w:titlePg): the right block, the emblem and the left block in a borderless
-layout table; the basmala stands above the title, the signature at the end on the left, and the
+layout table (an SVG emblem as Word 2016 writes one: the SVG, with a PNG of it for every other
+reader); the basmala stands above the title, the signature at the end on the left, and the
 footer lines on every page under "page X of Y".
 
 Direction is written on every paragraph and run, never left to inheritance: paragraphs carry
@@ -50,6 +51,7 @@ from ...inline import Run
 from ...inline import runs as inline_runs
 from ...labels import label, language_name
 from ...languages import direction
+from ...record.letterhead import Logo
 from ...resources import (
     ARABIC_FAMILY,
     EMOJI_FAMILY,
@@ -57,6 +59,7 @@ from ...resources import (
     LATIN_FAMILY,
     font_path,
     font_stack,
+    fonts_dir,
     templates_dir,
 )
 from . import ooxml as x
@@ -98,12 +101,62 @@ HYPERLINK_BLUE = "0563C1"  # Word's own Hyperlink style
 LOGO_HEIGHT_MM = 25
 LOGO_COLUMN = 0.26
 SIGNATURE_BLOCK = 0.42
+SVG_PNG_DPI = 300  # an SVG emblem's PNG copy: print resolution at the size it is printed
 LOGO_PICTURE_ID = 1000  # the body's pictures count from 1 (python-docx), the header's logo apart
 FOOTER_GREY = "333333"
 ALT_REFERENCE_CHARS = 80  # alternative text is heard whole: a longer reference is cut, with "…"
 LRM, RLM, WORD_JOINER, ZWJ, VS16 = "\u200e", "\u200f", "\u2060", "\u200d", "\ufe0f"
 LINK_SCHEMES = ("http://", "https://", "mailto:")
 EMU_PER_TWIP = 635
+
+
+def svg_png(logo: Logo, height_mm: float) -> bytes:
+    """The SVG emblem as a PNG `height_mm` high at SVG_PNG_DPI, proportions kept, drawn by resvg
+    with reportkit's fonts only (text in the emblem is shaped as in the PDF). Nothing outside the
+    SVG is read: the letterhead check refuses every reference out of it."""
+    from lxml import etree
+
+    advice = "give the letterhead's logo as a PNG"
+    try:
+        import resvg_py
+    except ImportError:
+        raise UsageError(
+            f"{x.one_line(logo.name)}: a DOCX holds an SVG logo beside a PNG of it, drawn with "
+            f"resvg-py, which is not installed (pip install resvg-py); or {advice}"
+        ) from None
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    # as text for resvg, whatever encoding the file declares
+    svg = etree.tostring(etree.fromstring(logo.data, parser), encoding="unicode")
+    height = max(1, round(height_mm / 25.4 * SVG_PNG_DPI))
+    width = max(1, round(height * logo.width / logo.height))
+    try:
+        return resvg_py.svg_to_bytes(
+            svg_string=svg,
+            width=width,
+            height=height,
+            skip_system_fonts=True,
+            font_dirs=[str(fonts_dir())],
+            font_family=ARABIC_FAMILY,
+            serif_family=LATIN_FAMILY,
+            sans_serif_family=LATIN_FAMILY,
+        )
+    except (ValueError, RuntimeError) as err:  # resvg's own refusal of the drawing
+        raise UsageError(
+            f"{x.one_line(logo.name)}: the SVG cannot be drawn ({x.one_line(str(err))[:120]}); "
+            f"{advice}"
+        ) from None
+
+
+def _svg_part(part, data: bytes) -> str:
+    """The SVG as an image part of `part` (a header), and the id of the relationship to it."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    package = part.package
+    name = package.next_partname("/word/media/image%d.svg")
+    svg = Part(PackURI(name), "image/svg+xml", data, package)
+    return part.relate_to(svg, RT.IMAGE)
 
 
 def render(document: Document, *, template: Path | None = None, embed_fonts: bool = True) -> bytes:
@@ -446,7 +499,7 @@ class _Writer:
     # --- the file's defaults: what a user typing into it later gets -------------------------
 
     def write(self) -> None:
-        self._check_logo()  # before any work: a logo Word cannot show is the user's to change
+        self._logo_picture()  # before any work: an SVG that cannot be drawn is the user's to change
         if not self.own:
             self._pin_letterhead_direction()
             self._letterhead_pictures()
@@ -479,17 +532,13 @@ class _Writer:
         lh = self.doc.letterhead
         return lh is not None and bool(lh.right or lh.left or lh.logo is not None)
 
-    def _check_logo(self) -> None:
-        """Word shows an SVG picture (asvg:svgBlip, Word 2016 and later) only beside a PNG of it,
-        which reportkit cannot draw without an SVG rasteriser it does not depend on."""
+    def _logo_picture(self) -> None:
+        """An SVG emblem's PNG, drawn before any work (a failure is one line and no file): the
+        picture readers without SVG pictures show (LibreOffice, Word before 2016)."""
         lh = self.doc.letterhead
-        if lh is None or lh.logo is None or lh.logo.mime != "image/svg+xml":
-            return
-        raise UsageError(
-            f"{x.one_line(lh.logo.name)}: the logo is an SVG, which a DOCX cannot hold without "
-            f"a PNG copy beside it; "
-            f"give the logo as a PNG (or JPEG) for DOCX"
-        )
+        self.logo_png = None
+        if lh is not None and lh.logo is not None and lh.logo.mime == "image/svg+xml":
+            self.logo_png = svg_png(lh.logo, LOGO_HEIGHT_MM)
 
     def _letterhead_band(self, header) -> None:
         """Page one's letterhead, as official stationery sets it: the right block (the Arabic
@@ -536,19 +585,43 @@ class _Writer:
         x.spacing(ppr, 0, 60, 240)
         x.size(x.child(ppr, "rPr", x.P_PR), 2)
         x.rule_below(ppr, NAVY, sz=4, space=1)
-        if self.doc.reference:
-            lang = self.doc.lang
+        # The reference on the start side, the date facing it at the end side (after a tab to
+        # the far edge), as Arab correspondence writes المرجع and التاريخ under the letterhead.
+        lang = self.doc.lang
+        labelled = [
+            (key, span) for key, span in (("reference", self.doc.reference), ("date", lh.date))
+        ]
+        labelled = [(key, span) for key, span in labelled if span is not None]
+        if labelled:
             p = self._add_p(header, "Header")
-            self._paragraph(
-                p,
-                Span(label(lang, "reference") + ": ", lang),
-                style="Header",
-                bold=True,
-                size=22,
-                align="start",
-                base_rtl=self.rtl,
-            )
-            self._runs(p, self.doc.reference, size=22, rtl=self.rtl)
+            ppr = p._p.get_or_add_pPr()
+            x.child(ppr, "pStyle", x.P_PR, val=self.style_ids["Header"])
+            x.paragraph_direction(ppr, self.rtl, explicit=True)
+            x.alignment(ppr, "start")
+            if lh.date is not None:
+                x.end_tab(ppr, self.text_width // EMU_PER_TWIP, self._style_tabs("Header"))
+            for key, span in labelled:
+                if key == "date":
+                    x.tab_run(p._p, self.rtl)
+                self._runs(p, Span(label(lang, key) + ": ", lang), bold=True, size=22, rtl=self.rtl)
+                self._runs(p, span, size=22, rtl=self.rtl)
+
+    def _style_tabs(self, style: str) -> list[str]:
+        """The positions of the tab stops a paragraph style sets, through its basedOn chain."""
+        styles = self.word.styles.element
+        by_id = {s.get(x.qn("w:styleId")): s for s in styles.findall(x.qn("w:style"))}
+        found, style_id, seen = [], self.style_ids.get(style, style), set()
+        while style_id in by_id and style_id not in seen:
+            seen.add(style_id)
+            element = by_id[style_id]
+            found += [
+                tab.get(x.qn("w:pos"))
+                for tab in element.iterfind(f"{x.qn('w:pPr')}/{x.qn('w:tabs')}/{x.qn('w:tab')}")
+                if tab.get(x.qn("w:val")) != "clear"
+            ]
+            based = element.find(x.qn("w:basedOn"))
+            style_id = based.get(x.qn("w:val")) if based is not None else None
+        return found
 
     def _emblem(self, p, column: int) -> None:
         """The logo centred in its column, LOGO_HEIGHT high (narrower if its column asks),
@@ -565,7 +638,12 @@ class _Writer:
         room = column - Mm(4)  # the cell's own margins
         if width > room:
             width, height = room, round(room * logo.height / logo.width)
-        picture = p.add_run().add_picture(io.BytesIO(logo.data), width=width, height=height)
+        if logo.mime == "image/svg+xml":
+            # the PNG is what the blip names; the SVG goes beside it, for Word to draw
+            picture = p.add_run().add_picture(io.BytesIO(self.logo_png), width=width, height=height)
+            x.svg_blip(picture._inline, _svg_part(p.part, logo.data))
+        else:
+            picture = p.add_run().add_picture(io.BytesIO(logo.data), width=width, height=height)
         x.picture_id(picture._inline, LOGO_PICTURE_ID)
         alts = self.doc.letterhead.logo_alt
         x.alt_text(

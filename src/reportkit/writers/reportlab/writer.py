@@ -83,6 +83,7 @@ INF = math.inf
 LETTERHEAD_TOP = 14 * mm
 LOGO_H = 25 * mm  # an emblem's height on official stationery: 22-28 mm
 LOGO_COLUMN = 0.26 * CONTENT_W  # the emblem's column between the right and left blocks
+DATE_COLUMN = 0.45  # the date's share of the line under the band (both calendars fit in it)
 FOOTER_CLEAR = 8 * mm  # the letterhead's footer lines stay this far above the paper's edge
 
 # The height of the shortest text frame of the report being built (a letterhead's footer can
@@ -1205,6 +1206,41 @@ class LetterheadBand(Flowable):
         canv.restoreState()
 
 
+class ReferenceAndDate(Flowable):
+    """Under the letterhead band, as Arab correspondence writes المرجع and التاريخ: the reference
+    on the start side, the date facing it on the end side (DATE_COLUMN of the width, aligned to
+    the end); either may be missing."""
+
+    gap = 6 * mm
+
+    def __init__(self, reference: Text | None, date: Text | None, *, rtl: bool):
+        super().__init__()
+        self.reference, self.date, self.rtl = reference, date, rtl
+        self.spaceAfter = 2 * mm
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803
+        self.date_w = availWidth * DATE_COLUMN if self.date is not None else 0.0
+        self.ref_w = availWidth - (self.date_w + self.gap if self.date is not None else 0.0)
+        heights = [
+            part.wrap(w, INF)[1]
+            for part, w in ((self.reference, self.ref_w), (self.date, self.date_w))
+            if part is not None
+        ]
+        self.width, self.height = availWidth, max(heights)
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):  # noqa: N803
+        return []
+
+    def draw(self):
+        for part, w, start in ((self.reference, self.ref_w, True), (self.date, self.date_w, False)):
+            if part is None:
+                continue
+            # the start side is the right in a right-to-left document
+            x = self.width - w if start == self.rtl else 0.0
+            part.drawOn(self.canv, x, self.height - part.height)
+
+
 class SignatureBlock(Flowable):
     """The signatory at the end of the report, on the left of the page as Arab official letters
     sign: the title, room for the hand signature and the seal, then the name, each line centred
@@ -1377,17 +1413,23 @@ class _Story:
         out: list = []
         if lh.right or lh.left or lh.logo is not None:
             out.append(LetterheadBand(lh))
-            if doc.reference is not None:
-                lab = label(doc.lang, "reference") + ":"
-                out.append(
+            labelled = []
+            for key, span in (("reference", doc.reference), ("date", lh.date)):
+                if span is None:
+                    labelled.append(None)
+                    continue
+                lab = label(doc.lang, key) + ":"
+                labelled.append(
                     Text(
                         Span(lab, doc.lang),
                         size=11,
-                        text=f"{lab} {isolate(doc.reference)}",
+                        text=f"{lab} {isolate(span)}",
                         bold_ranges=[(0, len(lab))],
-                        space_after=2 * mm,
+                        align="start" if key == "reference" else "end",
                     )
                 )
+            if any(labelled):
+                out.append(ReferenceAndDate(*labelled, rtl=doc.dir == "rtl"))
         if lh.basmala is not None:
             out.append(
                 Text(lh.basmala, size=15, bold=True, align="center", color=INK, space_after=5 * mm)

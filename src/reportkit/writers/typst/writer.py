@@ -209,7 +209,9 @@ def document_data(document: Document) -> dict[str, object]:
             "subject": document.meta.subject,
             "keywords": list(document.meta.keywords),
         },
-        "labels": {"reference": [label(lang, "reference") for lang in document.languages]},
+        "labels": {
+            key: [label(lang, key) for lang in document.languages] for key in ("reference", "date")
+        },
         "title": {
             "title": _heading_spans(document.title.title),
             "organizer": _spans(document.title.organizer) if document.title.organizer else None,
@@ -239,6 +241,7 @@ def document_data(document: Document) -> dict[str, object]:
             "basmala": span_data(lh.basmala) if lh.basmala else None,
             "signature": _spans(lh.signature),
             "footer": _spans(lh.footer),
+            "date": span_data(lh.date) if lh.date else None,
         }
         if lh is not None
         else None,
