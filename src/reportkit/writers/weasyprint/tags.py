@@ -9,10 +9,11 @@ know, reportkit's template says with ordinary HTML, and this module carries it i
   title block's columns) becomes plain Div elements, down to the next real table; a header cell
   `<th scope="row">` gets /Scope /Row. A `<bdi>` isolate is a Span.
 - **Languages.** Every element whose `lang` differs from its parent's gets /Lang (the English
-  column of a handout, an English title under the Arabic one); the catalog has the document's.
-  An isolate (a Latin run inside Arabic: "INTERPOL", "C++", a phone number) has a direction,
-  not a language, so it keeps its paragraph's: tagging it "en" would be a guess, and a wrong
-  /Lang makes a screen reader read with the wrong voice.
+  column of a handout, an English title under the Arabic one, a Latin name inside Arabic such
+  as "INTERPOL" or an address); the catalog has the document's. Which runs are in another
+  language the document model decides (`Span.run_lang`: all Latin letters inside Arabic, all
+  Arabic letters inside English or French); a run of digits and symbols (a phone number, a
+  year) keeps its paragraph's.
 - **Artifacts.** The running header and the footer (margin boxes), the classification marking,
   the draft watermark and the letterhead's footer lines are drawn on every page but are not
   content: their marked content becomes /Artifact and they leave the structure tree, with any
@@ -134,6 +135,14 @@ def fix_structure(pdf: pikepdf.Pdf) -> None:
             walk.element(top, root, lang, layout=False)
     _mark_artifacts(pdf, walk.content)
     _rebuild_parent_tree(pdf, root, walk.content, walk.owners)
+    if walk.ids:
+        # The header cells' /ID, which the data cells name in /Headers, found by a reader
+        # through the tree's /IDTree (WeasyPrint writes the IDs but no IDTree).
+        names = pikepdf.Array()
+        for identifier, element in sorted(walk.ids, key=lambda pair: pair[0]):
+            names.append(pikepdf.String(identifier))
+            names.append(element)
+        root.IDTree = pdf.make_indirect(pikepdf.Dictionary(Names=names))
 
 
 def _kids(node: pikepdf.Object) -> list:
@@ -156,6 +165,7 @@ class _Walk:
         self.pages = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
         self.content: dict[int, dict[int, pikepdf.Object]] = {}  # page: MCID: its element
         self.owners: dict[tuple[int, int], pikepdf.Object] = {}  # annotation: its element
+        self.ids: list[tuple[bytes, pikepdf.Object]] = []  # header cells' /ID: the cell
         self.mcr, self.objr = pikepdf.Name.MCR, pikepdf.Name.OBJR
 
     def element(self, element, parent, inherited: str, layout: bool) -> bool:
@@ -182,6 +192,10 @@ class _Walk:
             if not isinstance(attributes, pikepdf.Dictionary):
                 attributes = element.A = pikepdf.Dictionary(O=pikepdf.Name.Table)
             attributes.Scope = pikepdf.Name.Row
+        if role == "/TH" and not layout:
+            identifier = element.get("/ID")
+            if identifier is not None:
+                self.ids.append((bytes(identifier), element))
         own = str(lang) if lang is not None else inherited
         if own != inherited:
             element.Lang = pikepdf.String(own)
