@@ -350,82 +350,16 @@ def _plain_mark_info(pdf) -> None:
         del info["/Suspects"]
 
 
-# Structure elements a table cannot be inside: the row-header pass does not walk into them.
-_NO_TABLE_INSIDE = frozenset(
-    {"/P", "/H1", "/H2", "/H3", "/H4", "/L", "/Span", "/Figure", "/Link", "/Strong", "/Em"}
-)
-
-
-def _row_headers(pdf) -> None:
-    """Each row's first cell of each table (the title block's fields: a label, then its value)
-    becomes a row header, TH with /Scope /Row and an /ID that the row's other cells name in
-    /Headers, so a screen reader says the label with the value. Typst 0.15 tags a table's cells
-    as TD (its header cells are column headers of a `table.header`; row headers need a feature
-    flag the Python binding cannot set)."""
-    import pikepdf
-
-    root = pdf.Root.get("/StructTreeRoot")
-    if not isinstance(root, pikepdf.Dictionary):
-        return
-
-    def kids(node) -> list:
-        k = node.get("/K")
-        items = list(k) if isinstance(k, pikepdf.Array) else [k]
-        return [x for x in items if isinstance(x, pikepdf.Dictionary) and "/S" in x]
-
-    def table_attributes(cell) -> pikepdf.Dictionary:
-        """The cell's attributes owned by /Table, made if it has none."""
-        attributes = cell.get("/A")
-        listed = list(attributes) if isinstance(attributes, pikepdf.Array) else [attributes]
-        for owned in listed:
-            if isinstance(owned, pikepdf.Dictionary) and owned.get("/O") == pikepdf.Name.Table:
-                return owned
-        owned = pikepdf.Dictionary(O=pikepdf.Name.Table)
-        if isinstance(attributes, pikepdf.Array):
-            attributes.append(owned)
-        elif isinstance(attributes, pikepdf.Dictionary):
-            cell.A = pikepdf.Array([attributes, owned])
-        else:
-            cell.A = owned
-        return owned
-
-    ids: list[tuple[bytes, pikepdf.Dictionary]] = []
-    stack = kids(root)
-    while stack:
-        node = stack.pop()
-        role = node.S
-        if role == pikepdf.Name.TR:
-            cells = kids(node)
-            if len(cells) > 1 and cells[0].S == pikepdf.Name.TD:
-                header, others = cells[0], cells[1:]
-                header.S = pikepdf.Name.TH
-                owned = table_attributes(header)
-                owned.Scope = pikepdf.Name.Row
-                if "/Headers" in owned:
-                    del owned["/Headers"]
-                identifier = f"rk-th-{len(ids)}".encode()
-                header.ID = pikepdf.String(identifier)
-                ids.append((identifier, header))
-                for cell in others:
-                    table_attributes(cell).Headers = pikepdf.Array([pikepdf.String(identifier)])
-        elif str(role) not in _NO_TABLE_INSIDE:
-            stack.extend(kids(node))
-    if ids:
-        names = pikepdf.Array()
-        for identifier, element in sorted(ids, key=lambda pair: pair[0]):
-            names.append(pikepdf.String(identifier))
-            names.append(element)
-        root.IDTree = pdf.make_indirect(pikepdf.Dictionary(Names=names))
-
-
 def correct(pdf) -> None:
-    """Typst's PDF, open in pikepdf, with its text layer corrected (`textlayer`), its tables'
-    row headers said, its outline's destinations direct and no /CIDSet; the pages look exactly
-    the same."""
+    """Typst's PDF, open in pikepdf, with its text layer corrected (`textlayer`), its structure
+    finished (`structure`: row headers, one marked-content sequence per run of an element), its
+    outline's destinations direct and no /CIDSet; the pages look exactly the same."""
+    from .structure import join_marked_content, row_headers
     from .textlayer import fix_text_layer
 
     fix_text_layer(pdf)
-    _row_headers(pdf)
+    row_headers(pdf)
+    join_marked_content(pdf)
     _direct_destinations(pdf)
     _drop_cid_sets(pdf)
     _plain_mark_info(pdf)
