@@ -25,7 +25,7 @@ from support.readers import (
     struct_elements,
     text_languages,
 )
-from support.records import MIXED
+from support.records import BILINGUAL, MIXED
 
 MARKING = "سري"
 # A handout with human English for every text (no translation model), whose three long
@@ -115,6 +115,22 @@ def handout(tmp_path_factory, engine) -> Path:
     return _export(tmp_path_factory, engine, "handout", HANDOUT, "--lang", "ar+en")
 
 
+def _french(value):
+    """BILINGUAL with its English as French: an Arabic–French handout without a model."""
+    if isinstance(value, dict):
+        if set(value) == {"ar", "en"}:
+            return {"ar": value["ar"], "fr": value["en"]}
+        return {k: _french(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_french(v) for v in value]
+    return value
+
+
+@pytest.fixture(scope="module")
+def french(tmp_path_factory, engine) -> Path:
+    return _export(tmp_path_factory, engine, "french", _french(BILINGUAL), "--lang", "ar+fr")
+
+
 @pytest.fixture(scope="module")
 def archival(tmp_path_factory, engine) -> Path:
     return _export(tmp_path_factory, engine, "archival", EXAMPLE, "--pdfa")
@@ -125,7 +141,9 @@ def vocalised(tmp_path_factory, engine) -> Path:
     return _export(tmp_path_factory, engine, "vocalised", VOCALISED)
 
 
-@pytest.fixture(params=["example", "furnished", "mixed", "handout", "archival", "vocalised"])
+@pytest.fixture(
+    params=["example", "furnished", "mixed", "handout", "french", "archival", "vocalised"]
+)
 def tagged_pdf(request, engine) -> Path:
     return request.getfixturevalue(request.param)
 
@@ -318,6 +336,22 @@ def test_english_text_carries_its_language_and_arabic_the_documents(handout):
     # /Lang only where the language changes: the English column and title, not each span
     own = [e for e in elements if e["own_lang"]]
     assert 0 < len(own) < len(english)
+
+
+def test_the_french_column_carries_its_language(french):
+    found = text_languages(french)
+    french_words = [lang for t, lang in found if re.search("[A-Za-z]{4}", t)]
+    arabic = [lang for t, lang in found if re.search("[\u0621-\u064a]", t)]
+    assert french_words and arabic
+    assert set(french_words) == {"fr"}, [(t, lang) for t, lang in found if lang != "fr"]
+    assert set(arabic) == {"ar"}
+
+
+def test_the_help_says_the_reportlab_engine_cannot_tag():
+    result = run_cli("export", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.decode().split())
+    assert "reportlab (faster, no Pango needed, but it cannot tag a PDF for screen readers)" in text
 
 
 def test_latin_names_inside_arabic_are_voiced_in_english(mixed):

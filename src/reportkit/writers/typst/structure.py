@@ -90,8 +90,6 @@ def row_headers(pdf: pikepdf.Pdf) -> None:
 # An MCID sequence's opening as Typst writes it: its tag, its MCID, the rest of its properties.
 _REST = rb"((?:[^<>]|<[0-9A-Fa-f\s]*>)*)"  # other properties, hex strings (an /Alt) among them
 _OPEN = re.compile(rb"/([A-Za-z0-9_.-]+)<</MCID (\d+)" + _REST + rb">>BDC")
-# The operators that open and close marked content.
-_MARKS = re.compile(rb"(?<![A-Za-z])(?:BDC|BMC|EMC)(?![A-Za-z])")
 # The end of one sequence and the opening of the next, nothing between.
 _BOUNDARY = re.compile(rb"EMC\s*/([A-Za-z0-9_.-]+)<</MCID (\d+)" + _REST + rb">>BDC\n?")
 
@@ -131,41 +129,37 @@ def _join_page(pdf, page, contents, owners, position, entries) -> None:
         o.objgen if isinstance(o, pikepdf.Dictionary) and o.is_indirect else None for o in owner_of
     ]
     data = contents.read_bytes()
-    opened = [(int(m.group(2)), m.group(1), m.group(3)) for m in _OPEN.finditer(data)]
-    if len({mcid for mcid, _, _ in opened}) != len(opened) or data.count(b"/MCID ") != len(opened):
+    opened = [(int(m.group(2)), m.group(1), m.group(3), m.end()) for m in _OPEN.finditer(data)]
+    if len({o[0] for o in opened}) != len(opened) or data.count(b"/MCID ") != len(opened):
         return  # an MCID opened twice, or in another form: not Typst's way
-    props = {mcid: (tag, rest) for mcid, tag, rest in opened}
-    # The EMCs that close an outermost sequence (nested ones close Typst's /ReversedChars and
-    # /ActualText spans inside a sequence): only there may one sequence end and the next begin.
-    depth, outermost = 0, set()
-    for mark in _MARKS.finditer(data):
-        if mark.group() == b"EMC":
-            depth -= 1
-            if depth == 0:
-                outermost.add(mark.start())
-        else:
-            depth += 1
-    if depth != 0:
-        return
+    props = {mcid: (tag, rest) for mcid, tag, rest, _ in opened}
+    body = {mcid: end for mcid, _, _, end in opened}  # where each sequence's content begins
+
+    def closes(previous: int, at: int) -> bool:
+        """Whether the EMC at `at` closes `previous`'s sequence, not one nested in it (Typst's
+        /ReversedChars and /ActualText spans): what lies between opens as many as it closes."""
+        between = data[body[previous] : at]
+        return between.count(b"BMC") + between.count(b"BDC") == between.count(b"EMC")
+
     joined: dict[int, int] = {}  # an MCID joined into the sequence before: that sequence's
 
     def boundary(match: re.Match[bytes]) -> bytes:
         mcid = int(match.group(2))
         previous = order_before.get(mcid)
         if (
-            match.start() in outermost
-            and previous is not None
+            previous is not None
             and mcid < len(ids)
             and previous < len(ids)
             and ids[mcid] is not None
             and ids[mcid] == ids[previous]
             and props[previous] == (match.group(1), match.group(3))
+            and closes(previous, match.start())
         ):
             joined[mcid] = joined.get(previous, previous)
             return b""
         return match.group()
 
-    order = [mcid for mcid, _, _ in opened]
+    order = [o[0] for o in opened]
     order_before = {b: a for a, b in zip(order, order[1:], strict=False)}
     data = _BOUNDARY.sub(boundary, data)
     if not joined:
