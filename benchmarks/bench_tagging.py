@@ -1,12 +1,13 @@
 """What tagging costs: a tagged PDF/UA-1 export against `--no-tags`, on a report of about 100 pages.
 
-The promise: tagging (WeasyPrint's structure tree, then reportkit's structure pass, writers/weasyprint/tags.py)
-costs under 15% of the whole export's time. A record of about 100 pages is grown from the example's
-own texts (its recommendations and section paragraphs, repeated), exported as whole processes,
-`reportkit export` against `reportkit export --no-tags`, medians over interleaved runs
-(benchmarks/common.py); the file sizes are printed too.
+The promise: tagging costs under 15% of the whole export's time and of the file's size, on each
+engine that tags (WeasyPrint: its structure tree, then reportkit's structure pass,
+writers/weasyprint/tags.py; Typst: the compiler's own tags). A record of about 100 pages is grown
+from the example's own texts (its recommendations and section paragraphs, repeated), exported as
+whole processes, `reportkit export` against `reportkit export --no-tags`, all the commands of all
+the engines taking turns (benchmarks/common.py), medians over those runs.
 
-Run: .venv/bin/python benchmarks/bench_tagging.py [--repeat N] [--pages N]
+Run: .venv/bin/python benchmarks/bench_tagging.py [--repeat N] [--sections N] [--engines weasyprint,typst]
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from bench_engines import pages
 from common import REPORTKIT, ROOT, compare, report
 
-PROMISE = 1.15  # tagged / untagged, median wall time
+PROMISE = 1.15  # tagged / untagged: median wall time, and file size
 
 
 def hundred_pages(example: dict, sections: int) -> dict:
@@ -49,7 +50,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--sections", type=int, default=90, help="about 1 page each")
+    parser.add_argument("--engines", default="weasyprint,typst", help="comma-separated")
     args = parser.parse_args()
+    engines = [e for e in args.engines.split(",") if e]
     sys.path.insert(0, str(ROOT / "src"))
     import yaml
 
@@ -63,35 +66,38 @@ def main() -> None:
             yaml.safe_dump(hundred_pages(example, args.sections), allow_unicode=True),
             encoding="utf-8",
         )
-        tagged, untagged = tmp / "tagged.pdf", tmp / "untagged.pdf"
-        named = {
-            "reportkit export (tagged)": [REPORTKIT, "export", str(record), "-o", str(tagged)],
-            "reportkit export --no-tags": [
-                REPORTKIT,
-                "export",
-                str(record),
-                "--no-tags",
-                "-o",
-                str(untagged),
-            ],
-        }
+        named, files = {}, {}
+        for engine in engines:
+            for tags in ("tagged", "no-tags"):
+                out = tmp / f"{engine}-{tags}.pdf"
+                extra = ["--no-tags"] if tags == "no-tags" else []
+                cmd = [REPORTKIT, "export", str(record), "--engine", engine, *extra, "-o", str(out)]
+                named[f"{engine} {tags}"] = cmd
+                files[f"{engine} {tags}"] = out
         results = compare(named, args.repeat)
-        report(
-            f"{pages(tagged)} pages: PDF export, whole process",
-            results,
-            "reportkit export --no-tags",
-        )
-        ratio = (
-            results["reportkit export (tagged)"]["median_s"]
-            / results["reportkit export --no-tags"]["median_s"]
-        )
-        size_t, size_u = tagged.stat().st_size, untagged.stat().st_size
-        print(
-            f"file size: tagged {size_t / 1024:.0f} KiB, untagged {size_u / 1024:.0f} KiB "
-            f"({size_t / size_u:.2f}x)"
-        )
-        verdict = "kept" if ratio < PROMISE else "BROKEN"
-        print(f"tagging costs {100 * (ratio - 1):.1f}% of the export: promise (< 15%) {verdict}")
+        broken = False
+        for engine in engines:
+            tagged, untagged = f"{engine} tagged", f"{engine} no-tags"
+            report(
+                f"{engine}, {pages(files[tagged])} pages: PDF export, whole process",
+                {n: results[n] for n in (tagged, untagged)},
+                untagged,
+            )
+            ratio = results[tagged]["median_s"] / results[untagged]["median_s"]
+            size_t, size_u = files[tagged].stat().st_size, files[untagged].stat().st_size
+            print(
+                f"file size: tagged {size_t / 1024:.0f} KiB, untagged {size_u / 1024:.0f} KiB "
+                f"({size_t / size_u:.2f}x)"
+            )
+            kept = ratio < PROMISE and size_t / size_u < PROMISE
+            broken |= not kept
+            print(
+                f"tagging costs {100 * (ratio - 1):.1f}% of the time and "
+                f"{100 * (size_t / size_u - 1):.1f}% of the size: promise (< 15%) "
+                f"{'kept' if kept else 'BROKEN'}"
+            )
+        if broken:
+            raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -88,3 +88,37 @@ def test_isolates_show_latin_as_written_inside_arabic():
 def test_isolated_text_wraps_each_run_in_its_own_direction():
     assert isolated_text("a وزارة b", "ltr") == f"a {RLI}وزارة{PDI} b"
     assert isolated_text("في C++ اليوم", "rtl") == f"في {LRI}C++{PDI} اليوم"
+
+
+def test_a_run_in_the_other_script_has_the_documents_language_of_that_script(tmp_path):
+    """A screen reader voices a Latin name inside Arabic in a Latin language: the document's
+    (French in an Arabic-French handout), else English; an Arabic name inside French in Arabic.
+    Digits and symbols keep their text's language, and so does a run of another script."""
+    import yaml
+
+    from reportkit.document import build_document
+    from reportkit.record import load_record
+
+    source = tmp_path / "record.yaml"
+    text = {
+        "ar": "اجتماع منظمة INTERPOL على www.example.org والهاتف +966 11 234 5678 و 中文",
+        "fr": "Réunion à الرياض avec INTERPOL",
+    }
+    record = {"language": "ar", "conference": {"title": text}, "summary": text}
+    source.write_text(yaml.safe_dump(record, allow_unicode=True), "utf-8")
+    loaded = load_record(source)
+
+    def languages(document) -> list[dict[str, str]]:
+        summary = next(b for b in document.blocks if b.texts[0].text.startswith("اجتماع"))
+        return [{r.text: s.run_lang(r) for r in s.runs if r.dir} for s in summary.texts]
+
+    arabic, french = languages(build_document(loaded, "ar+fr"))
+    assert arabic == {
+        "INTERPOL": "fr",
+        "www.example.org": "fr",
+        "+966 11 234 5678": "",
+        "中文": "",
+    }
+    assert french == {"الرياض": "ar"}
+    (arabic,) = languages(build_document(loaded, "ar"))
+    assert arabic["INTERPOL"] == "en" and arabic["+966 11 234 5678"] == ""

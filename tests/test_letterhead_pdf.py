@@ -307,8 +307,12 @@ def test_fonts_are_embedded_and_qpdf_finds_nothing_wrong(lh_pdf):
 # --- WeasyPrint only: the tagged PDF -----------------------------------------------------------
 
 
-def test_weasyprint_tags_the_logo_as_a_figure_with_its_alternative_text(letterhead_pdf):
-    elements = struct_elements(letterhead_pdf("weasyprint"))
+TAGGING = ["weasyprint", "typst"]  # the engines that write tagged PDF/UA-1
+
+
+@pytest.mark.parametrize("tagger", TAGGING)
+def test_the_logo_is_a_figure_with_its_alternative_text(letterhead_pdf, tagger):
+    elements = struct_elements(letterhead_pdf(tagger))
     figures = [e for e in elements if e["role"] == "Figure"]
     emblem = [f for f in figures if f["alt"] and f["alt"].startswith("شعار")]
     assert len(emblem) == 1, [f["alt"] for f in figures]
@@ -317,8 +321,27 @@ def test_weasyprint_tags_the_logo_as_a_figure_with_its_alternative_text(letterhe
     assert 0 < left < right <= PAGE_W and PAGE_H - 50 * MM < bottom < top <= PAGE_H
 
 
-def test_weasyprint_tags_page_one_lines_as_content_and_footer_lines_as_artifacts(letterhead_pdf):
-    texts = [e["text"] for e in struct_elements(letterhead_pdf("weasyprint"))]
+@pytest.mark.parametrize("tagger", TAGGING)
+def test_in_a_bilingual_report_the_logo_is_described_in_both_languages(tmp_path, tagger):
+    from support.records import BILINGUAL
+
+    record = tmp_path / "bilingual.yaml"
+    record.write_text(yaml.safe_dump(BILINGUAL, allow_unicode=True), "utf-8")
+    lh = letterhead(tmp_path)
+    out = tmp_path / "report.pdf"
+    result = run_cli(
+        "export", str(record), "--engine", tagger, "--lang", "ar+en", "--letterhead", str(lh),
+        "-o", str(out),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    alts = [e["alt"] for e in struct_elements(out) if e["role"] == "Figure"]
+    # the Arabic side's lines in Arabic, then the other side's in English
+    assert f"شعار: {' — '.join(RIGHT)} / Emblem: {' — '.join(LEFT)}" in alts, alts
+
+
+@pytest.mark.parametrize("tagger", TAGGING)
+def test_page_one_lines_are_content_and_footer_lines_artifacts(letterhead_pdf, tagger):
+    texts = [e["text"] for e in struct_elements(letterhead_pdf(tagger))]
     read = "".join(t[::-1] for t in texts)  # poppler gives Arabic in drawing order
     for phrase in (*RIGHT, BASMALA, SIGNATURE_NAME, SIGNATURE_TITLE):
         assert phrase in read, phrase
@@ -326,10 +349,11 @@ def test_weasyprint_tags_page_one_lines_as_content_and_footer_lines_as_artifacts
     assert "شارع الحبيب بورقيبة" not in read  # the footer, on every page, is furniture
 
 
-def test_weasyprint_letterhead_pdf_passes_the_pdfua_checker(letterhead_pdf):
+@pytest.mark.parametrize("tagger", TAGGING)
+def test_the_letterhead_pdf_passes_the_pdfua_checker(letterhead_pdf, tagger):
     import pdfua
 
-    report = pdfua.validate(str(letterhead_pdf("weasyprint")))
+    report = pdfua.validate(str(letterhead_pdf(tagger)))
     assert report.findings == (), [f.to_dict() for f in report.findings]
     assert {o.rule_id for o in report.skipped} <= {"UA-14-001"}, report.to_dict()["skipped"]
 

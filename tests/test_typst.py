@@ -270,6 +270,38 @@ def test_headings_lists_and_the_qr_figure_are_tagged(example):
     assert len(figures) == 1 and figures[0]["alt"]
 
 
+def test_an_elements_runs_are_one_marked_content_sequence(example):
+    """Typst opens a sequence for each glyph run; the writer joins those of one element that
+    follow each other, so the tagged file is not a fifth larger than the untagged one. Read
+    back: no sequence begins right where one of the same element and properties ended."""
+    with pikepdf.open(example) as pdf:
+        nums = list(pdf.Root.StructTreeRoot.ParentTree.Nums)
+        tree = dict(zip(nums[::2], nums[1::2], strict=True))
+        sequences = 0
+        for page in pdf.pages:
+            owners = tree[int(page.StructParents)]
+            depth, closed = 0, None  # (owner, properties) of the sequence that just ended
+            current = None
+            for operands, operator in pikepdf.parse_content_stream(page):
+                op = str(operator)
+                if op in ("BDC", "BMC"):
+                    props = operands[1] if op == "BDC" else None
+                    if depth == 0 and isinstance(props, pikepdf.Dictionary) and "/MCID" in props:
+                        rest = {k: str(v) for k, v in props.items() if k != "/MCID"}
+                        key = (owners[int(props.MCID)].objgen, str(operands[0]), rest)
+                        assert key != closed, key
+                        current, sequences = key, sequences + 1
+                    depth += 1
+                    closed = None
+                elif op == "EMC":
+                    depth -= 1
+                    closed = current if depth == 0 else None
+                else:
+                    closed = None
+            assert len(owners) == len({m for m in range(len(owners))})  # numbered 0, 1, 2...
+        assert sequences
+
+
 def test_english_text_of_the_handout_carries_its_language(handout):
     elements = _elements(handout)
     # the handout's paragraphs and list items, block by block in two columns

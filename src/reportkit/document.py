@@ -14,7 +14,7 @@ from typing import ClassVar, Union
 
 from .conventions import date_range, digits
 from .errors import UsageError
-from .inline import Run, isolated_text, runs
+from .inline import Run, isolated_text, runs, script
 from .labels import label, language_name
 from .languages import direction, first_strong_direction
 from .record.letterhead import BASMALA, Letterhead, Logo
@@ -36,6 +36,10 @@ class Span:
     dir: str = ""
     machine: Provenance | None = None
     field: str = dataclasses.field(default="", compare=False)  # where in the record, for messages
+    # The language of a run in the other script: a Latin name inside Arabic, an Arabic name
+    # inside English. The document's language of that script (the builder's `foreign`), else
+    # English in right-to-left text and Arabic in left-to-right text.
+    foreign: str = dataclasses.field(default="", compare=False)
 
     @property
     def runs(self) -> tuple[Run, ...]:
@@ -47,12 +51,24 @@ class Span:
         """The text with an isolate around each foreign run, for writers that take a string."""
         return isolated_text(self.text, self.dir)
 
+    def run_lang(self, run: Run) -> str:
+        """The language a screen reader should voice `run` in, when it is not the Span's: an
+        isolate all in Latin letters inside a right-to-left language's text ("INTERPOL", "Cyber
+        Shield", an address) or all in Arabic letters inside a left-to-right one's; else "".
+        Digits and symbols ("+966 11 234 5678", "2023") and other scripts keep the Span's."""
+        if not run.dir:
+            return ""
+        wanted = "latin" if direction(self.lang) == "rtl" else "arabic"
+        return self.foreign if script(run.text) == wanted else ""
+
     def __post_init__(self) -> None:
         # Here rather than in the builder, so that no Span — the reference, the marking, a
         # writer's own — can reach a renderer unconfined.
         object.__setattr__(self, "text", document_text(self.text))
         if not self.dir:
             object.__setattr__(self, "dir", direction(self.lang))
+        if not self.foreign:
+            object.__setattr__(self, "foreign", "en" if direction(self.lang) == "rtl" else "ar")
 
 
 Variants = tuple[Span, ...]  # one Span per document language, in Document.languages order
@@ -255,18 +271,29 @@ class _Builder:
         self.missing: list[tuple[str, str]] = []
         self.machine_langs: set[str] = set()
 
+    def foreign(self, lang: str) -> str:
+        """The language of the other script's runs in text of `lang` (`Span.foreign`): the
+        document's language written the other way (ar+fr: French inside the Arabic), else the
+        record's, else English inside right-to-left text and Arabic inside left-to-right."""
+        other = "ltr" if direction(lang) == "rtl" else "rtl"
+        for candidate in (*self.languages, self.record.language):
+            if direction(candidate) == other:
+                return candidate
+        return "en" if other == "ltr" else "ar"
+
     def span(self, text, lang: str, where: str) -> Span:
+        other = self.foreign(lang)
         if isinstance(text, str):
             if lang == self.record.language:
-                return Span(text, lang, field=where)
+                return Span(text, lang, field=where, foreign=other)
         elif lang in text:
             value = text[lang]
             if isinstance(value, MachineText):
                 self.machine_langs.add(lang)
-                return Span(value.text, lang, machine=value.machine, field=where)
-            return Span(value, lang, field=where)
+                return Span(value.text, lang, machine=value.machine, field=where, foreign=other)
+            return Span(value, lang, field=where, foreign=other)
         self.missing.append((where, lang))
-        return Span("", lang, field=where)
+        return Span("", lang, field=where, foreign=other)
 
     def variants(self, text, where: str) -> Variants:
         return tuple(self.span(text, lang, where) for lang in self.languages)
@@ -453,7 +480,13 @@ class _Builder:
 
         def line(text: str, lang: str, where: str) -> Span:
             fallback = direction(lang)
-            return Span(text, lang, first_strong_direction(text, fallback), field=where)
+            return Span(
+                text,
+                lang,
+                first_strong_direction(text, fallback),
+                field=where,
+                foreign=self.foreign(lang),
+            )
 
         day = self.record.conference.end_date or self.record.conference.start_date
         lang = self.languages[0]

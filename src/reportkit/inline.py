@@ -123,6 +123,25 @@ def _kind(core: str, other: str) -> str:
     return "plain"
 
 
+@lru_cache(maxsize=65536)
+def script(text: str) -> str:
+    """ "latin" or "arabic" when every letter of `text` is of that script, else "" (no letter:
+    digits and symbols alone; another script; a mix). A screen reader can voice a run of one of
+    these scripts in a language of it; of anything else, reportkit cannot say which."""
+    found = ""
+    for char in text:
+        if not char.isalpha():
+            continue
+        name = unicodedata.name(char, "")
+        kind = (
+            "latin" if name.startswith("LATIN") else "arabic" if name.startswith("ARABIC") else ""
+        )
+        if not kind or (found and kind != found):
+            return ""
+        found = kind
+    return found
+
+
 @lru_cache(maxsize=4096)
 def runs(text: str, base: str) -> tuple[Run, ...]:
     """The runs of `text`, whose own direction is `base` ("rtl" or "ltr")."""

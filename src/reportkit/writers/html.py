@@ -186,20 +186,26 @@ def _wrap_class(text: str, kind: str) -> Markup:
     return Markup(' class="wrap"') if long else Markup("")
 
 
-def run_html(run: Run, base_dir: str, cell: bool = False, print_breaks: bool = True) -> Markup:
+def run_html(
+    run: Run, base_dir: str, cell: bool = False, print_breaks: bool = True, lang: str = ""
+) -> Markup:
     """One run of a Span as escaped HTML.
 
     Text flowing in the Span's direction stays as it is. A foreign run is a `<bdi>` of its own
     direction: it displays as written ("C++", not "++C"), and broken over two lines keeps each
     part in its order. A URL or e-mail address is an `<a>` link (a PDF link annotation), itself
-    an isolate. With `print_breaks`, links and numbers get the joiners described above. Runs that
-    `breakable` cuts into pieces keep them inside the element."""
+    an isolate. `lang`, where the run is in another language than its text (`Span.run_lang`),
+    goes on its element: a screen reader voices "INTERPOL" inside Arabic in English (the tagged
+    PDF's /Lang); the stylesheet keeps such a run's look its text's. With `print_breaks`, links
+    and numbers get the joiners described above. Runs that `breakable` cuts into pieces keep
+    them inside the element."""
     from markupsafe import Markup
 
+    lang_attr = Markup(' lang="{}"').format(lang) if lang else Markup("")
     if run.href and run.href.lower().startswith(_LINK_SCHEMES):
         text = link_text(run.text) if print_breaks else run.text
-        return Markup('<a href="{}" dir="ltr"{}>{}</a>').format(
-            run.href, _wrap_class(run.text, "link"), breakable(text, "ltr", cell)
+        return Markup('<a href="{}" dir="ltr"{}{}>{}</a>').format(
+            run.href, lang_attr, _wrap_class(run.text, "link"), breakable(text, "ltr", cell)
         )
     if not run.dir:
         return breakable(run.text, base_dir, cell)
@@ -209,8 +215,9 @@ def run_html(run: Run, base_dir: str, cell: bool = False, print_breaks: bool = T
     text = run.text
     if number and print_breaks and len(text) <= UNBROKEN:
         text = re.sub(r"(\s)", "\\1" + WORD_JOINER, text)
-    return Markup('<bdi dir="{}"{}>{}</bdi>').format(
+    return Markup('<bdi dir="{}"{}{}>{}</bdi>').format(
         run_dir,
+        lang_attr,
         _wrap_class(run.text, "number" if number else "isolate"),
         breakable(text, run_dir, cell),
     )
@@ -220,7 +227,9 @@ def span_html(span: Span, cell: bool = False, print_breaks: bool = True) -> Mark
     """A Span's text as escaped HTML, run by run (`run_html`)."""
     from markupsafe import Markup
 
-    return Markup("").join(run_html(run, span.dir, cell, print_breaks) for run in span.runs)
+    return Markup("").join(
+        run_html(run, span.dir, cell, print_breaks, span.run_lang(run)) for run in span.runs
+    )
 
 
 @cache

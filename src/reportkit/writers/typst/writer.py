@@ -81,7 +81,7 @@ _NOT_IN_UA_CHARS = frozenset(map(chr, _NOT_IN_UA))
 def span_data(span: Span, text: str | None = None) -> dict[str, object]:
     """A Span as the template's data: language, direction, runs (`inline`), machine mark."""
     if text is not None and text != span.text:
-        span = Span(text, span.lang, span.dir, span.machine)
+        span = Span(text, span.lang, span.dir, span.machine, foreign=span.foreign)
     missing = {ord(char): EMPTY_BOX for char in uncovered(span.text, span.dir)}
     if not _NOT_IN_UA_CHARS.isdisjoint(span.text):
         missing.update(_NOT_IN_UA)
@@ -95,6 +95,7 @@ def span_data(span: Span, text: str | None = None) -> dict[str, object]:
                 "t": breakable(run.text.translate(missing) if missing else run.text),
                 "dir": run.dir if run.dir else "",
                 "href": href,
+                "lang": span.run_lang(run),
             }
         )
     return {
@@ -353,11 +354,15 @@ def _plain_mark_info(pdf) -> None:
 
 
 def correct(pdf) -> None:
-    """Typst's PDF, open in pikepdf, with its text layer corrected (`textlayer`), its outline's
-    destinations direct and no /CIDSet; the pages look exactly the same."""
+    """Typst's PDF, open in pikepdf, with its text layer corrected (`textlayer`), its structure
+    finished (`structure`: row headers, one marked-content sequence per run of an element), its
+    outline's destinations direct and no /CIDSet; the pages look exactly the same."""
+    from .structure import join_marked_content, row_headers
     from .textlayer import fix_text_layer
 
     fix_text_layer(pdf)
+    row_headers(pdf)
+    join_marked_content(pdf)
     _direct_destinations(pdf)
     _drop_cid_sets(pdf)
     _plain_mark_info(pdf)
