@@ -253,3 +253,85 @@ def test_markup_in_a_record_is_printed_literally(hostile_pdf):
     for literal in ("<script>alert(1)</script>", "</td></tr></table><h2>injected</h2>"):
         assert literal in text, literal
     assert missing_words([HOSTILE["summary"], *HOSTILE["participants"]], text) == []
+
+
+# Codes, numbers and short addresses at every offset from the end of a line: a typesetter never
+# ends a line with "(GCC-", "I-24/", "+966 11" or "info@".
+HELD = ("GCC-CERT", "I-24/7", "ISO/IEC 27001:2022", "+966 11 234 5678", "info@gcc-sg.org")
+HELD_RECORD = {
+    "language": "ar",
+    "conference": {"title": "اختبار فواصل الأسطر", "reference": "T/1"},
+    "sections": [
+        {
+            "heading": "فقرات",
+            "paragraphs": [
+                f"{'كلمة ' * 12}{'ب' * n} {HELD[n % len(HELD)]} {'نص ' * 12}" for n in range(2, 52)
+            ],
+        }
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def held_pdf(engine, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(f"held-{engine}")
+    src = folder / "held.yaml"
+    src.write_text(yaml.safe_dump(HELD_RECORD, allow_unicode=True), encoding="utf-8")
+    return _export(src, folder, engine)
+
+
+def test_codes_numbers_and_addresses_never_break_across_lines(held_pdf):
+    text = pdftotext(held_pdf)
+    assert "\u2060" not in text  # the joiners hold the line and leave no trace
+    lines = [
+        re.sub("[\u2066-\u2069\u200e\u200f\u202a-\u202e]", "", line) for line in text.splitlines()
+    ]
+    placed = sum(line.count(code) for line in lines for code in HELD)
+    assert placed == len(HELD_RECORD["sections"][0]["paragraphs"])
+
+
+# What a typesetter prints as written inside Arabic, one per line so that each stays whole.
+AS_WRITTEN = {
+    "language": "ar",
+    "conference": {"title": "اختبار النصوص المختلطة", "reference": "T/2"},
+    "recommendations": [
+        {"text": "البرنامج بلغة C++ اليوم"},
+        {"text": "الفريق (GCC-CERT) والمركز I-24/7 هنا"},
+        {"text": "الإصدار v2.3.1 وفق ISO/IEC 27001:2022 هنا"},
+        {"text": "الهاتف +966 11 234 5678 والبريد info@gcc-sg.org هنا"},
+        {"text": "برنامج Cyber Shield https://www.gcc-sg.org portal هنا"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def as_written_pdf(engine, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(f"as-written-{engine}")
+    src = folder / "mixed.yaml"
+    src.write_text(yaml.safe_dump(AS_WRITTEN, allow_unicode=True), encoding="utf-8")
+    return _export(src, folder, engine)
+
+
+def test_codes_versions_numbers_and_addresses_stand_as_written(as_written_pdf):
+    from support.readers import link_uris, pdf_visual_lines
+
+    # Left to right as the glyphs stand on the page (PDFium's character boxes, spaces dropped).
+    # A bracket in a right-to-left line may be drawn as its mirror image, so brackets are left
+    # out of the comparison; their side is the bidi algorithm's.
+    lines = [re.sub("[()]", "", line) for line in pdf_visual_lines(as_written_pdf)]
+    flat = "\n".join(lines)
+    for code in (
+        "C++",
+        "GCC-CERT",
+        "I-24/7",
+        "v2.3.1",
+        "ISO/IEC27001:2022",
+        "+966112345678",
+        "info@gcc-sg.org",
+        # the link inside the Latin phrase: the phrase keeps its order around it
+        "CyberShieldhttps://www.gcc-sg.orgportal",
+    ):
+        assert code in flat, (code, lines)
+    assert "++C" not in flat
+    uris = link_uris(as_written_pdf)
+    assert "https://www.gcc-sg.org" in uris and "mailto:info@gcc-sg.org" in uris

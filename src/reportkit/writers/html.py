@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import inline
 from ..conventions import digits
 from ..document import Document, Span
 from ..inline import Run
@@ -85,8 +86,8 @@ def _can_cut(run: str, i: int, anywhere: bool) -> bool:
     """A cut before run[i] keeps every letter with its marks and, unless `anywhere`, every
     Arabic letter in the form it has in the whole run."""
     ch = run[i]
-    if unicodedata.category(ch)[0] == "M" or ch in "\u200c\u200d\ufe0e\ufe0f":
-        return False
+    if unicodedata.category(ch)[0] == "M" or ch in "\u200c\u200d\ufe0e\ufe0f\u2060":
+        return False  # a mark, joiner or selector stays with what it follows
     return anywhere or not _joins_next(run[i - 1])
 
 
@@ -145,30 +146,18 @@ def breakable(text: str, base_dir: str, cell: bool = False) -> Markup:
     return Markup("").join(out)
 
 
-# Where a line may break inside a link or a number, in print. A URL never breaks at its hyphens
-# ("https://www.gcc-" and "sg.org") nor right after its scheme; it may break after any other "/",
-# an e-mail address after its "@", and a phone number ("+966 11 234 5678") not at all. U+2060 WORD
-# JOINER forbids a break and U+200B ZERO WIDTH SPACE offers one: both draw nothing and leave
-# nothing in the PDF's text. They are left out of the HTML a browser opens, where they would be
-# copied with the address.
-WORD_JOINER = "\u2060"
-ZERO_WIDTH_SPACE = "\u200b"
-_SCHEME = re.compile(r"^(?:https?://|mailto:)", re.IGNORECASE)
+# Where a line may not break inside a link or a foreign run is decided by the document model
+# (`inline.printed`: word joiners, which draw nothing and leave nothing in the PDF's text). They
+# are left out of the HTML a browser opens, where they would be copied with the address.
 _NO_LETTER = re.compile(r"[^\w]|[\d_]")
 # An isolate or link with a stretch longer than this between its break opportunities may break
 # anywhere (class "wrap"), or it could overflow a narrow column; a shorter one moves to the next
 # line whole when it does not fit at the end of one.
-UNBROKEN = 24
-_STRETCHES = {"link": re.compile(r"[^\s/@]+"), "isolate": re.compile(r"[^\s/-]+")}
+UNBROKEN = inline.UNBROKEN
+# (Inside a code name only spaces break; inside a link, a "/" too, and the "@" of a long e-mail.)
+_STRETCHES = {"link": re.compile(r"[^\s/@]+"), "isolate": re.compile(r"\S+")}
 # Whatever inline.py decides, a link the page carries opens a web page or writes an e-mail.
 _LINK_SCHEMES = ("https://", "http://", "mailto:")
-
-
-def link_text(url: str) -> str:
-    """`url` as printed: a word joiner after each hyphen and after the scheme, a break
-    opportunity after the "@" of an e-mail address."""
-    joined = url.replace("-", "-" + WORD_JOINER).replace("@", "@" + ZERO_WIDTH_SPACE)
-    return _SCHEME.sub(lambda m: m.group() + WORD_JOINER, joined)
 
 
 def _is_number(text: str) -> bool:
@@ -192,12 +181,12 @@ def run_html(run: Run, base_dir: str, cell: bool = False, print_breaks: bool = T
     Text flowing in the Span's direction stays as it is. A foreign run is a `<bdi>` of its own
     direction: it displays as written ("C++", not "++C"), and broken over two lines keeps each
     part in its order. A URL or e-mail address is an `<a>` link (a PDF link annotation), itself
-    an isolate. With `print_breaks`, links and numbers get the joiners described above. Runs that
+    an isolate. With `print_breaks`, links and foreign runs hold where `inline.printed` says. Runs that
     `breakable` cuts into pieces keep them inside the element."""
     from markupsafe import Markup
 
     if run.href and run.href.lower().startswith(_LINK_SCHEMES):
-        text = link_text(run.text) if print_breaks else run.text
+        text = inline.printed(run) if print_breaks else run.text
         return Markup('<a href="{}" dir="ltr"{}>{}</a>').format(
             run.href, _wrap_class(run.text, "link"), breakable(text, "ltr", cell)
         )
@@ -206,9 +195,7 @@ def run_html(run: Run, base_dir: str, cell: bool = False, print_breaks: bool = T
     number = _is_number(run.text)
     # Digits and symbols alone ("+966 11 234 5678") read left to right.
     run_dir = "ltr" if number else run.dir
-    text = run.text
-    if number and print_breaks and len(text) <= UNBROKEN:
-        text = re.sub(r"(\s)", "\\1" + WORD_JOINER, text)
+    text = inline.printed(run) if print_breaks else run.text
     return Markup('<bdi dir="{}"{}>{}</bdi>').format(
         run_dir,
         _wrap_class(run.text, "number" if number else "isolate"),
@@ -220,7 +207,14 @@ def span_html(span: Span, cell: bool = False, print_breaks: bool = True) -> Mark
     """A Span's text as escaped HTML, run by run (`run_html`)."""
     from markupsafe import Markup
 
-    return Markup("").join(run_html(run, span.dir, cell, print_breaks) for run in span.runs)
+    out = []
+    for group in inline.isolates(span.runs):
+        if len(group) == 1:
+            out.append(run_html(group[0], span.dir, cell, print_breaks))
+        else:  # a Latin phrase and the link inside it: one isolate, or the phrase would split
+            inner = Markup("").join(run_html(run, "ltr", cell, print_breaks) for run in group)
+            out.append(Markup('<bdi dir="ltr">{}</bdi>').format(inner))
+    return Markup("").join(out)
 
 
 @cache

@@ -46,7 +46,7 @@ from urllib.parse import quote
 from ...conventions import digits
 from ...document import Document, Heading, ItemList, Paragraph, Span
 from ...errors import UsageError
-from ...inline import Run
+from ...inline import Run, isolates, printed
 from ...inline import runs as inline_runs
 from ...labels import label, language_name
 from ...languages import direction
@@ -102,6 +102,7 @@ LOGO_PICTURE_ID = 1000  # the body's pictures count from 1 (python-docx), the he
 FOOTER_GREY = "333333"
 ALT_REFERENCE_CHARS = 80  # alternative text is heard whole: a longer reference is cut, with "…"
 LRM, RLM, WORD_JOINER, ZWJ, VS16 = "\u200e", "\u200f", "\u2060", "\u200d", "\ufe0f"
+NO_BREAK_SPACE = "\u202f"  # narrow: LibreOffice breaks at U+00A0 beside bidi marks
 LINK_SCHEMES = ("http://", "https://", "mailto:")
 EMU_PER_TWIP = 635
 
@@ -342,19 +343,6 @@ def script_runs(text: str, rtl: bool) -> list[tuple[str, bool]]:
     if at < len(text):
         runs.append((text[at:], rtl))
     return runs
-
-
-def unbreakable(text: str, *, link: bool = False) -> str:
-    """`text` with a word joiner after each inner hyphen and slash, where Word and LibreOffice
-    would otherwise break a line ("(GCC-" … "CERT)"). A link keeps its breaks after single
-    slashes, so that a long address can still wrap between its path's parts.
-
-    A word joiner rather than Word's w:noBreakHyphen: LibreOffice lays a paragraph holding the
-    latter out wrongly (lines overlap, words break anywhere), while the joiner holds in both and
-    leaves no trace in the PDF's text."""
-    if link:
-        return re.sub(r"(-|/(?=/))(?=.)", rf"\1{WORD_JOINER}", text)
-    return re.sub(r"([-/\u2010])(?=.)", rf"\1{WORD_JOINER}", text)
 
 
 def link_target(href: str) -> str | None:
@@ -1265,7 +1253,14 @@ class _Writer:
         # column) is read in the paragraph's direction: its words become that paragraph's isolates.
         pieces = span.runs if span.dir == base_dir else inline_runs(span.text, base_dir)
         props = {"bold": bold, "size": size}
+        # A Latin phrase and the link inside it are one isolate: marks at its ends only.
+        where = {}  # id of a run inside a group → (first, last)
+        for group in isolates(pieces):
+            if len(group) > 1:
+                for k, run in enumerate(group):
+                    where[id(run)] = (k == 0, k == len(group) - 1)
         for piece in pieces:
+            first, last = where.get(id(piece), (True, True))
             text = x.xml_text(piece.text)
             if not text:
                 continue
@@ -1284,10 +1279,18 @@ class _Writer:
             # do their work in both: the run's own direction at both ends holds its signs and
             # digits in order ("C++", "+966 11 234 5678"), and the paragraph's direction after it
             # keeps the run from pulling the numbers that follow into its own direction.
-            shown = unbreakable(text, link=bool(piece.href))
+            # Word joiners where the line may not break ("(GCC-" … "CERT)", "+966 11" … "234"):
+            # the document model's rule (`inline.printed`); Word's w:noBreakHyphen would lay a
+            # paragraph out wrongly in LibreOffice (lines overlap), the joiner holds in both
+            # and leaves no trace in the PDF's text.
+            # LibreOffice breaks at a space whatever follows it: there a held space is a
+            # no-break space, as Word writes one.
+            shown = x.xml_text(printed(Run(text, piece.dir, piece.href))).replace(
+                " " + WORD_JOINER, NO_BREAK_SPACE
+            )
             if piece.dir != base_dir:  # a link in a left-to-right paragraph needs no marks
                 mark, back = (RLM, LRM) if isolate_rtl else (LRM, RLM)
-                shown = mark + shown + mark + back
+                shown = (mark if first else "") + shown + (mark + back if last else "")
             target = link_target(piece.href)
             if target is None:
                 self._run(p._p, shown, rtl=isolate_rtl, color=color, **props)
@@ -1389,7 +1392,6 @@ def _fit(text: str, limit: int = 255) -> str:
 
 
 def _split_fields(template: str) -> list[str]:
-    import re
 
     return [piece for piece in re.split(r"(\{page\}|\{pages\})", template) if piece]
 

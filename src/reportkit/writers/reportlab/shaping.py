@@ -46,8 +46,13 @@ class Fonts:
     fallbacks: tuple[Path, ...] = ()
 
 
+# Left out of the text layer: bidi controls, and the word joiner and zero-width space that only
+# say where a line may break (`inline.printed`).
 _BIDI_CONTROLS = dict.fromkeys(
-    map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    map(
+        ord,
+        "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2060\u200b",
+    )
 )
 _SHAPE_CACHE_LIMIT = 200_000
 _SHAPE_CACHE_TEXT = 64  # longer pieces (parts of over-long words) are not kept: they rarely recur
