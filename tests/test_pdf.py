@@ -300,6 +300,7 @@ AS_WRITTEN = {
         {"text": "الإصدار v2.3.1 وفق ISO/IEC 27001:2022 هنا"},
         {"text": "الهاتف +966 11 234 5678 والبريد info@gcc-sg.org هنا"},
         {"text": "برنامج Cyber Shield https://www.gcc-sg.org portal هنا"},
+        {"text": "الحالة ✅ والسهم → والدرع 🛡️ ✓ ☎ بِسْمِ اللَّهِ وعبدالله"},
     ],
 }
 
@@ -335,3 +336,56 @@ def test_codes_versions_numbers_and_addresses_stand_as_written(as_written_pdf):
     assert "++C" not in flat
     uris = link_uris(as_written_pdf)
     assert "https://www.gcc-sg.org" in uris and "mailto:info@gcc-sg.org" in uris
+
+
+# A bilingual handout whose English city is a machine translation: the venue that joins it
+# with the human country is marked † like any other machine text.
+MACHINE_VENUE = {
+    "language": "ar",
+    "conference": {
+        "title": {"ar": "اجتماع", "en": "Meeting"},
+        "city": {"ar": "الدوحة", "en": {"text": "Doha", "machine": {"from": "ar"}}},
+        "country": {"ar": "قطر", "en": "Qatar"},
+        "reference": "T/4",
+    },
+    "summary": {"ar": "نص.", "en": "Text."},
+}
+
+
+def test_a_machine_translated_venue_is_marked(engine, tmp_path):
+    from reportkit.export import ExportOptions, export
+
+    src = tmp_path / "venue.yaml"
+    src.write_text(yaml.safe_dump(MACHINE_VENUE, allow_unicode=True), encoding="utf-8")
+    pdf = export(src, ["pdf"], tmp_path / "r.pdf", ExportOptions(engine=engine, lang="ar+en"))
+    first = pdf_pages_text(pdf["pdf"])[0]
+    assert "†" in first.split("Doha, Qatar", 1)[1][:40], first  # after the English venue
+    assert "†" not in first.split("Doha, Qatar", 1)[0].split("Meeting", 1)[1]
+
+
+def test_every_drawn_glyph_is_in_the_cmap_of_the_font_that_draws_it(as_written_pdf):
+    import unicodedata
+
+    from reportkit.glyphs import coverage
+    from reportkit.resources import FONT_FILES
+    from support.readers import drawn_glyphs
+
+    # The embedded font's name, as each engine writes it ("Noto-Sans-Symbols2",
+    # "NotoSansSymbols2-Regular"), names one of the shipped families.
+    families = {family.replace(" ", ""): family for family, _ in FONT_FILES}
+    glyphs = drawn_glyphs(as_written_pdf)
+    used = set()
+    wrong = []
+    for glyph in glyphs:
+        assert glyph["gid"] != 0, glyph  # never the .notdef box
+        family = families[re.sub(r"-(Regular|Bold|Italic)$", "", glyph["font"]).replace("-", "")]
+        used.add(family)
+        for char in glyph["text"]:
+            if char.isspace() or unicodedata.category(char) == "Cf":
+                continue  # controls a glyph's text may carry beside its character
+            if 0xFE00 <= ord(char) <= 0xFE0F:
+                continue
+            if ord(char) not in coverage(family):
+                wrong.append((glyph["font"], f"U+{ord(char):04X}"))
+    assert glyphs and wrong == []
+    assert {"Noto Emoji", "Noto Sans Symbols2", "Noto Sans Math"} <= used, used

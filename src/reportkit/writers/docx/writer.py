@@ -404,6 +404,11 @@ def font_runs(text: str, rtl: bool) -> tuple[tuple[str, str | None], ...]:
     return tuple((piece, family) for piece, family in pieces)
 
 
+DIGITS = "0123456789"
+# digits, with the marks and joiners that follow them (they stay in one run with them)
+_DIGIT_RUNS = re.compile(r"[0-9][0-9\u200e\u200f\u2060]*|[^0-9]+")
+
+
 def word_family(family: str) -> str:
     """The name Word and LibreOffice know `family` by: the one in its font file."""
     from .fonts import family_in_file
@@ -1292,14 +1297,24 @@ class _Writer:
                 mark, back = (RLM, LRM) if isolate_rtl else (LRM, RLM)
                 shown = (mark if first else "") + shown + (mark + back if last else "")
             target = link_target(piece.href)
+            arabic_digits = base and not isolate_rtl
             if target is None:
-                self._run(p._p, shown, rtl=isolate_rtl, color=color, **props)
+                self._run(
+                    p._p, shown, rtl=isolate_rtl, color=color, arabic_digits=arabic_digits, **props
+                )
                 continue
             from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
             rid = p.part.relate_to(target, RT.HYPERLINK, is_external=True)
             link = x.hyperlink(p._p, rid)
-            self._run(link, shown, rtl=isolate_rtl, style=self._hyperlink_style(), **props)
+            self._run(
+                link,
+                shown,
+                rtl=isolate_rtl,
+                style=self._hyperlink_style(),
+                arabic_digits=arabic_digits,
+                **props,
+            )
         if span.machine:
             self._run(p._p, "†", rtl=False, size=16, color="AA3333")
 
@@ -1313,12 +1328,23 @@ class _Writer:
         size: int | None = None,
         color: str | None = None,
         style: str | None = None,
+        arabic_digits: bool = False,
     ) -> None:
-        """`text` as runs of direction `rtl` at the end of `parent`, one per font that draws it."""
+        """`text` as runs of direction `rtl` at the end of `parent`, one per font that draws it.
+        With `arabic_digits` (a Latin run inside Arabic text: "+966 11 234 5678", "ISO 27001")
+        its digits are the Arabic font's, as everywhere in Arabic text, rather than the Latin
+        font's, larger and heavier beside the Arabic letters."""
         own = ARABIC_FAMILY if rtl else LATIN_FAMILY
         # in a paragraph of the letterhead's own designed style, its fonts draw the text
         fonts = x.paragraph_style(parent) not in self.designed
-        for piece, family in font_runs(text, rtl):
+        pieces = font_runs(text, rtl)
+        if arabic_digits:
+            pieces = tuple(
+                (part, ARABIC_FAMILY if family is None and part[0] in DIGITS else family)
+                for piece, family in pieces
+                for part in (_DIGIT_RUNS.findall(piece) if family is None else (piece,))
+            )
+        for piece, family in pieces:
             rpr = x.text_run(parent, piece).get_or_add_rPr()
             if style:
                 x.run_style(rpr, style)
