@@ -389,3 +389,16 @@ def test_every_drawn_glyph_is_in_the_cmap_of_the_font_that_draws_it(as_written_p
                 wrong.append((glyph["font"], f"U+{ord(char):04X}"))
     assert glyphs and wrong == []
     assert {"Noto Emoji", "Noto Sans Symbols2", "Noto Sans Math"} <= used, used
+
+
+def test_western_digits_inside_arabic_are_drawn_by_the_arabic_font(as_written_pdf):
+    from support.readers import pdf_char_fonts
+
+    # In Arabic text, in a Latin run too, glued to Latin letters too: the Latin font's digits
+    # are larger and heavier than the Arabic around them.
+    chars = pdf_char_fonts(as_written_pdf)
+    text = "".join(c for c, _ in chars)
+    for number in ("5678", "27001", "2022", "2.3.1", "24/7"):
+        at = text.index(number)
+        fonts = {font for char, font in chars[at : at + len(number)] if char.isdigit()}
+        assert len(fonts) == 1 and "Naskh" in fonts.pop(), (number, fonts)
