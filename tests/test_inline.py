@@ -154,3 +154,13 @@ def test_a_link_inside_a_latin_phrase_is_one_isolate_with_it():
     # Sentence punctuation after the link ends the phrase; an English text has nothing to join.
     assert not any(r.joined for r in runs("الموقع https://x.org. Cyber هنا", "rtl"))
     assert not any(r.joined for r in runs("see https://x.org now", "ltr"))
+
+
+def test_an_address_in_brackets_is_a_link_and_the_brackets_stay_with_the_sentence():
+    got = runs("الموقع (www.gcc-sg.org) والبريد (info@gcc-sg.org). هنا", "rtl")
+    assert [(r.text, r.href) for r in got if r.dir] == [
+        ("www.gcc-sg.org", "https://www.gcc-sg.org"),
+        ("info@gcc-sg.org", "mailto:info@gcc-sg.org"),
+    ]
+    assert [r.text for r in got if not r.dir] == ["الموقع (", ") والبريد (", "). هنا"]
+    assert foreign("فريق (GCC-CERT) هنا") == ["(GCC-CERT)"]  # not an address: one run

@@ -165,6 +165,14 @@ def runs(text: str, base: str) -> tuple[Run, ...]:
     for match in _TOKEN.finditer(text):
         space, pos = text[pos : match.start()], match.end()
         lead, core, trail = _trim(match.group())
+        if (
+            len(core) > 2
+            and core[0] in _OPEN
+            and core[-1] == _CLOSE[_OPEN.index(core[0])]
+            and _href(core[1:-1])
+        ):
+            # "(www.gcc-sg.org)": the brackets belong to the sentence, the address is a link
+            lead, core, trail = lead + core[0], core[1:-1], core[-1] + trail
         kind = _kind(core, other)
         continues = not lead and other == "ltr"  # Latin in Arabic, with nothing between
         if foreign and not lead and (kind == "foreign" or kind == "number"):
