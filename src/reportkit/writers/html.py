@@ -160,6 +160,36 @@ _STRETCHES = {"link": re.compile(r"[^\s/@]+"), "isolate": re.compile(r"\S+")}
 _LINK_SCHEMES = ("https://", "http://", "mailto:")
 
 
+# In the HTML a browser opens, the held stretches of a run are `<span class="nb">` (report.css:
+# no wrap) instead of joiners, which a reader would copy with the address. The places a line may
+# break: a space that holds nothing, the break opportunity after a long e-mail's "@", a "/" of a
+# link that holds nothing after it.
+_BREAKS = re.compile(
+    f" (?!{inline.WORD_JOINER})|{inline.ZERO_WIDTH_SPACE}|(?<=/)(?!{inline.WORD_JOINER})"
+)
+
+
+def held_html(shown: str) -> Markup:
+    """`shown` (`inline.printed`) as escaped HTML without joiners: each stretch the joiners
+    hold, if short, in a no-wrap span."""
+    from markupsafe import Markup, escape
+
+    out = []
+    pos = 0
+    for m in [*_BREAKS.finditer(shown), None]:
+        end = m.start() if m else len(shown)
+        piece = shown[pos:end]
+        text = piece.replace(inline.WORD_JOINER, "")
+        if inline.WORD_JOINER in piece and len(text) <= UNBROKEN:
+            out.append(Markup('<span class="nb">{}</span>').format(text))
+        else:
+            out.append(escape(text))
+        if m:
+            out.append(escape(m.group().replace(inline.ZERO_WIDTH_SPACE, "")))
+            pos = m.end()
+    return Markup("").join(out)
+
+
 def _is_number(text: str) -> bool:
     """Digits with spaces and symbols only: a phone number, an amount, a date."""
     return all(_NO_LETTER.fullmatch(ch) for ch in text) and any(ch.isdigit() for ch in text)
@@ -185,10 +215,14 @@ def run_html(run: Run, base_dir: str, cell: bool = False, print_breaks: bool = T
     `breakable` cuts into pieces keep them inside the element."""
     from markupsafe import Markup
 
+    # A browser's HTML: the held stretches of a short run as no-wrap spans (`held_html`).
+    held = not print_breaks and run.dir and len(run.text) < LONG_RUN and not cell
     if run.href and run.href.lower().startswith(_LINK_SCHEMES):
         text = inline.printed(run) if print_breaks else run.text
         return Markup('<a href="{}" dir="ltr"{}>{}</a>').format(
-            run.href, _wrap_class(run.text, "link"), breakable(text, "ltr", cell)
+            run.href,
+            _wrap_class(run.text, "link"),
+            held_html(inline.printed(run)) if held else breakable(text, "ltr", cell),
         )
     if not run.dir:
         return breakable(run.text, base_dir, cell)
@@ -199,7 +233,7 @@ def run_html(run: Run, base_dir: str, cell: bool = False, print_breaks: bool = T
     return Markup('<bdi dir="{}"{}>{}</bdi>').format(
         run_dir,
         _wrap_class(run.text, "number" if number else "isolate"),
-        breakable(text, run_dir, cell),
+        held_html(inline.printed(run)) if held else breakable(text, run_dir, cell),
     )
 
 
