@@ -3,10 +3,12 @@ URLs and e-mail addresses are links, sentence punctuation stays with the sentenc
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from bidi import get_display
 
-from reportkit.inline import LRI, PDI, RLI, Run, isolated_text, runs
+from reportkit.inline import LRI, PDI, RLI, Run, isolated_text, printed, runs
 
 
 def foreign(text: str, base: str = "rtl") -> list[str]:
@@ -82,7 +84,7 @@ def test_isolates_show_latin_as_written_inside_arabic():
     shown = get_display(isolated_text("برنامج C++ الجديد", "rtl"), base_dir="R")
     assert "C++" in shown
     shown = get_display(isolated_text("الاتصال على +966 11 234 5678 أو", "rtl"), base_dir="R")
-    assert "+966 11 234 5678" in shown
+    assert "+966 11 234 5678" in shown.replace("\u2060", "")  # the joiners hold the lines
 
 
 def test_isolated_text_wraps_each_run_in_its_own_direction():
@@ -122,3 +124,77 @@ def test_a_run_in_the_other_script_has_the_documents_language_of_that_script(tmp
     assert french == {"الرياض": "ar"}
     (arabic,) = languages(build_document(loaded, "ar"))
     assert arabic["INTERPOL"] == "en" and arabic["+966 11 234 5678"] == ""
+
+
+WJ, ZWSP = "\u2060", "\u200b"
+
+
+def _printed(text: str, base: str = "rtl") -> list[str]:
+    return [printed(r) for r in runs(text, base) if r.dir]
+
+
+def test_code_names_hold_at_their_inner_hyphens_and_slashes():
+    assert _printed("فريق (GCC-CERT) و I-24/7 و v2.3.1") == [
+        f"(GCC-{WJ}CERT)",
+        f"I-{WJ}24/{WJ}7",
+        "v2.3.1",
+    ]
+    assert printed(Run("a-", "ltr")) == "a-"  # nothing to hold at the end
+    long = "cyber-shield-annual-report-2024"  # a writer breaks it anywhere if it must
+    assert printed(Run(long, "ltr")) == long.replace("-", "-" + WJ)
+
+
+def test_a_number_is_tied_to_the_run_before_it():
+    assert _printed("الهاتف +966 11 234 5678 و ISO/IEC 27001:2022 و Windows 11 Pro") == [
+        f"+966 {WJ}11 {WJ}234 {WJ}5678",
+        f"ISO/{WJ}IEC {WJ}27001:2022",
+        f"Windows {WJ}11 Pro",
+    ]
+    many = " ".join(["12"] * 20)  # longer than a narrow column: its spaces stay breaks
+    assert printed(Run(many, "ltr")) == many
+
+
+def test_links_hold_at_hyphens_and_scheme_and_break_only_after_a_slash():
+    (url, short, long) = [
+        r
+        for r in runs(
+            "https://www.gcc-sg.org/a-b/c?x=1 و info@gcc-sg.org و very.long.mailbox@gcc-sg.org",
+            "rtl",
+        )
+        if r.href
+    ]
+    assert printed(url) == f"https:/{WJ}/{WJ}www.gcc-{WJ}sg.org/a-{WJ}b/c?{WJ}x=1"
+    assert printed(short) == f"info@gcc-{WJ}sg.org"  # short: never broken
+    assert printed(long) == f"very.long.mailbox@{ZWSP}gcc-{WJ}sg.org"  # long: after its "@"
+
+
+def test_isolated_text_carries_the_joiners():
+    assert isolated_text("فريق (GCC-CERT) هنا", "rtl") == f"فريق {LRI}(GCC-{WJ}CERT){PDI} هنا"
+
+
+def test_a_link_inside_a_latin_phrase_is_one_isolate_with_it():
+    text = "برنامج Cyber Shield https://www.gcc-sg.org portal هنا"
+    got = runs(text, "rtl")
+    assert [(r.text, r.joined) for r in got if r.dir] == [
+        ("Cyber Shield ", False),
+        ("https://www.gcc-sg.org", True),
+        (" portal", True),
+    ]
+    assert "".join(r.text for r in got) == text
+    shown = get_display(isolated_text(text, "rtl"), base_dir="R")
+    assert "Cyber Shield https://www.gcc-sg.org portal" in re.sub(
+        "[\u2060\u2066-\u2069]", "", shown
+    )
+    # Sentence punctuation after the link ends the phrase; an English text has nothing to join.
+    assert not any(r.joined for r in runs("الموقع https://x.org. Cyber هنا", "rtl"))
+    assert not any(r.joined for r in runs("see https://x.org now", "ltr"))
+
+
+def test_an_address_in_brackets_is_a_link_and_the_brackets_stay_with_the_sentence():
+    got = runs("الموقع (www.gcc-sg.org) والبريد (info@gcc-sg.org). هنا", "rtl")
+    assert [(r.text, r.href) for r in got if r.dir] == [
+        ("www.gcc-sg.org", "https://www.gcc-sg.org"),
+        ("info@gcc-sg.org", "mailto:info@gcc-sg.org"),
+    ]
+    assert [r.text for r in got if not r.dir] == ["الموقع (", ") والبريد (", "). هنا"]
+    assert foreign("فريق (GCC-CERT) هنا") == ["(GCC-CERT)"]  # not an address: one run

@@ -253,3 +253,152 @@ def test_markup_in_a_record_is_printed_literally(hostile_pdf):
     for literal in ("<script>alert(1)</script>", "</td></tr></table><h2>injected</h2>"):
         assert literal in text, literal
     assert missing_words([HOSTILE["summary"], *HOSTILE["participants"]], text) == []
+
+
+# Codes, numbers and short addresses at every offset from the end of a line: a typesetter never
+# ends a line with "(GCC-", "I-24/", "+966 11" or "info@".
+HELD = ("GCC-CERT", "I-24/7", "ISO/IEC 27001:2022", "+966 11 234 5678", "info@gcc-sg.org")
+HELD_RECORD = {
+    "language": "ar",
+    "conference": {"title": "اختبار فواصل الأسطر", "reference": "T/1"},
+    "sections": [
+        {
+            "heading": "فقرات",
+            "paragraphs": [
+                f"{'كلمة ' * 12}{'ب' * n} {HELD[n % len(HELD)]} {'نص ' * 12}" for n in range(2, 52)
+            ],
+        }
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def held_pdf(engine, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(f"held-{engine}")
+    src = folder / "held.yaml"
+    src.write_text(yaml.safe_dump(HELD_RECORD, allow_unicode=True), encoding="utf-8")
+    return _export(src, folder, engine)
+
+
+def test_codes_numbers_and_addresses_never_break_across_lines(held_pdf):
+    text = pdftotext(held_pdf)
+    assert "\u2060" not in text  # the joiners hold the line and leave no trace
+    lines = [
+        re.sub("[\u2066-\u2069\u200e\u200f\u202a-\u202e]", "", line) for line in text.splitlines()
+    ]
+    placed = sum(line.count(code) for line in lines for code in HELD)
+    assert placed == len(HELD_RECORD["sections"][0]["paragraphs"])
+
+
+# What a typesetter prints as written inside Arabic, one per line so that each stays whole.
+AS_WRITTEN = {
+    "language": "ar",
+    "conference": {"title": "اختبار النصوص المختلطة", "reference": "T/2"},
+    "recommendations": [
+        {"text": "البرنامج بلغة C++ اليوم"},
+        {"text": "الفريق (GCC-CERT) والمركز I-24/7 هنا"},
+        {"text": "الإصدار v2.3.1 وفق ISO/IEC 27001:2022 هنا"},
+        {"text": "الهاتف +966 11 234 5678 والبريد info@gcc-sg.org هنا"},
+        {"text": "برنامج Cyber Shield https://www.gcc-sg.org portal هنا"},
+        {"text": "الحالة ✅ والسهم → والدرع 🛡️ ✓ ☎ بِسْمِ اللَّهِ وعبدالله"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def as_written_pdf(engine, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(f"as-written-{engine}")
+    src = folder / "mixed.yaml"
+    src.write_text(yaml.safe_dump(AS_WRITTEN, allow_unicode=True), encoding="utf-8")
+    return _export(src, folder, engine)
+
+
+def test_codes_versions_numbers_and_addresses_stand_as_written(as_written_pdf):
+    from support.readers import link_uris, pdf_visual_lines
+
+    # Left to right as the glyphs stand on the page (PDFium's character boxes, spaces dropped).
+    # A bracket in a right-to-left line may be drawn as its mirror image, so brackets are left
+    # out of the comparison; their side is the bidi algorithm's.
+    lines = [re.sub("[()]", "", line) for line in pdf_visual_lines(as_written_pdf)]
+    flat = "\n".join(lines)
+    for code in (
+        "C++",
+        "GCC-CERT",
+        "I-24/7",
+        "v2.3.1",
+        "ISO/IEC27001:2022",
+        "+966112345678",
+        "info@gcc-sg.org",
+        # the link inside the Latin phrase: the phrase keeps its order around it
+        "CyberShieldhttps://www.gcc-sg.orgportal",
+    ):
+        assert code in flat, (code, lines)
+    assert "++C" not in flat
+    uris = link_uris(as_written_pdf)
+    assert "https://www.gcc-sg.org" in uris and "mailto:info@gcc-sg.org" in uris
+
+
+# A bilingual handout whose English city is a machine translation: the venue that joins it
+# with the human country is marked † like any other machine text.
+MACHINE_VENUE = {
+    "language": "ar",
+    "conference": {
+        "title": {"ar": "اجتماع", "en": "Meeting"},
+        "city": {"ar": "الدوحة", "en": {"text": "Doha", "machine": {"from": "ar"}}},
+        "country": {"ar": "قطر", "en": "Qatar"},
+        "reference": "T/4",
+    },
+    "summary": {"ar": "نص.", "en": "Text."},
+}
+
+
+def test_a_machine_translated_venue_is_marked(engine, tmp_path):
+    from reportkit.export import ExportOptions, export
+
+    src = tmp_path / "venue.yaml"
+    src.write_text(yaml.safe_dump(MACHINE_VENUE, allow_unicode=True), encoding="utf-8")
+    pdf = export(src, ["pdf"], tmp_path / "r.pdf", ExportOptions(engine=engine, lang="ar+en"))
+    first = pdf_pages_text(pdf["pdf"])[0]
+    assert "†" in first.split("Doha, Qatar", 1)[1][:40], first  # after the English venue
+    assert "†" not in first.split("Doha, Qatar", 1)[0].split("Meeting", 1)[1]
+
+
+def test_every_drawn_glyph_is_in_the_cmap_of_the_font_that_draws_it(as_written_pdf):
+    import unicodedata
+
+    from reportkit.glyphs import coverage
+    from reportkit.resources import FONT_FILES
+    from support.readers import drawn_glyphs
+
+    # The embedded font's name, as each engine writes it ("Noto-Sans-Symbols2",
+    # "NotoSansSymbols2-Regular"), names one of the shipped families.
+    families = {family.replace(" ", ""): family for family, _ in FONT_FILES}
+    glyphs = drawn_glyphs(as_written_pdf)
+    used = set()
+    wrong = []
+    for glyph in glyphs:
+        assert glyph["gid"] != 0, glyph  # never the .notdef box
+        family = families[re.sub(r"-(Regular|Bold|Italic)$", "", glyph["font"]).replace("-", "")]
+        used.add(family)
+        for char in glyph["text"]:
+            if char.isspace() or unicodedata.category(char) == "Cf":
+                continue  # controls a glyph's text may carry beside its character
+            if 0xFE00 <= ord(char) <= 0xFE0F:
+                continue
+            if ord(char) not in coverage(family):
+                wrong.append((glyph["font"], f"U+{ord(char):04X}"))
+    assert glyphs and wrong == []
+    assert {"Noto Emoji", "Noto Sans Symbols2", "Noto Sans Math"} <= used, used
+
+
+def test_western_digits_inside_arabic_are_drawn_by_the_arabic_font(as_written_pdf):
+    from support.readers import pdf_char_fonts
+
+    # In Arabic text, in a Latin run too, glued to Latin letters too: the Latin font's digits
+    # are larger and heavier than the Arabic around them.
+    chars = pdf_char_fonts(as_written_pdf)
+    text = "".join(c for c, _ in chars)
+    for number in ("5678", "27001", "2022", "2.3.1", "24/7"):
+        at = text.index(number)
+        fonts = {font for char, font in chars[at : at + len(number)] if char.isdigit()}
+        assert len(fonts) == 1 and "Naskh" in fonts.pop(), (number, fonts)

@@ -237,6 +237,11 @@ def test_western_digits_in_arabic_text_come_from_the_arabic_font():
     laid = _engine().layout("اجتماع عام 2023 والهاتف \u2066+966 11\u2069", size=12, width=400)
     fonts = {run.text: run.font for run in laid.lines[0].runs}
     assert fonts["2023"] == "arabic"
+    glued = _engine().layout("الإصدار \u2066v2.3.1\u2069 الجديد", size=12, width=400)
+    assert [run.font for run in glued.lines[0].runs if run.text in ("v", "2.3.1")] == [
+        "latin",
+        "arabic",
+    ]
     english = _engine().layout("In 2023 the meeting", size=12, width=400, base_dir="ltr")
     assert {run.font for run in english.lines[0].runs} == {"latin"}
 

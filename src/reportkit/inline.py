@@ -16,6 +16,11 @@ The rule, decided once here and applied by every writer:
   and nothing inside it reorders anything outside it.
 - URLs and e-mail addresses are isolates and *links*. Their inner hyphens never break a line; a
   long URL may break after "/" (and any text wraps anywhere when nothing else fits).
+- Where a run may not break is decided here too (`printed`): a word joiner (U+2060, which draws
+  nothing and leaves nothing in a PDF's text) after each inner hyphen and slash of a code name,
+  before each number that continues a run ("+966 11 234 5678", "ISO 9001:2015"), after a
+  URL's hyphens and its scheme. Every line breaker (Pango, ICU, Typst's, LibreOffice's and
+  reportkit's own) honours it.
 
 A writer either renders the runs as structure (HTML `<bdi>`/`<a>`, DOCX runs and `w:hyperlink`,
 PDF link annotations), or takes `isolated_text`, the text with Unicode isolate controls around
@@ -30,6 +35,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 LRI, RLI, PDI = "\u2066", "\u2067", "\u2069"
+WORD_JOINER = "\u2060"  # no line break on either side
+ZERO_WIDTH_SPACE = "\u200b"  # a line may break here
+# Numbers tied together ("+966 11 234 5678") longer than this keep their spaces as break
+# opportunities; a code name or link held longer than this may break anywhere (the writers'
+# last resort), or it could be wider than a narrow column.
+UNBROKEN = 24
 
 # A link: a URL with a scheme or starting www., or an e-mail address (the same shapes the
 # translation step protects).
@@ -48,6 +59,10 @@ class Run:
     text: str
     dir: str = ""
     href: str = ""
+    # Continues the isolate of the run before it: a link inside a Latin phrase in Arabic
+    # ("Cyber Shield https://… portal") is one isolate with the phrase, or the phrase would
+    # split around it.
+    joined: bool = False
 
     @property
     def isolated(self) -> bool:
@@ -149,6 +164,8 @@ def runs(text: str, base: str) -> tuple[Run, ...]:
     out: list[Run] = []
     plain: list[str] = []  # text flowing in the base direction, not yet emitted
     foreign: list[str] = []  # the open foreign run; it may take the next token
+    joined = False  # the open foreign run continues the isolate of a link before it
+    after_link = False  # a left-to-right link was the last token: Latin words may join it
     pos = 0
 
     def emit(run: Run) -> None:
@@ -158,19 +175,38 @@ def runs(text: str, base: str) -> tuple[Run, ...]:
         out.append(run)
 
     def close() -> None:
+        nonlocal joined
         if foreign:
-            emit(Run("".join(foreign), other))
+            emit(Run("".join(foreign), other, joined=joined))
             foreign.clear()
+        joined = False
 
     for match in _TOKEN.finditer(text):
         space, pos = text[pos : match.start()], match.end()
         lead, core, trail = _trim(match.group())
+        if (
+            len(core) > 2
+            and core[0] in _OPEN
+            and core[-1] == _CLOSE[_OPEN.index(core[0])]
+            and _href(core[1:-1])
+        ):
+            # "(www.gcc-sg.org)": the brackets belong to the sentence, the address is a link
+            lead, core, trail = lead + core[0], core[1:-1], core[-1] + trail
         kind = _kind(core, other)
+        continues = not lead and other == "ltr"  # Latin in Arabic, with nothing between
         if foreign and not lead and (kind == "foreign" or kind == "number"):
             foreign += [space, core]  # the space between two foreign words stays inside
+        elif kind == "link" and continues and foreign:
+            foreign.append(space)  # the phrase goes on in the link: one isolate
+            close()
+            emit(Run(core, "ltr", _href(core), joined=True))
+        elif kind == "foreign" and continues and after_link:
+            foreign += [space, core]
+            joined = True
         else:
             close()
             plain.append(space)
+            after_link = False
             if kind == "plain" or (kind == "number" and not foreign):
                 plain.append(match.group())
                 continue
@@ -179,6 +215,7 @@ def runs(text: str, base: str) -> tuple[Run, ...]:
                 emit(Run(core, "ltr", _href(core)))
             else:
                 foreign.append(core)
+        after_link = kind == "link" and not trail
         if trail:  # sentence punctuation ends the run
             close()
             plain.append(trail)
@@ -199,9 +236,85 @@ def _merge(pieces: list[Run]) -> tuple[Run, ...]:
     return tuple(out)
 
 
+def isolates(pieces: tuple[Run, ...]) -> list[tuple[Run, ...]]:
+    """The runs grouped as they are isolated: text in the base direction alone, a foreign run
+    alone or with the link it continues into (`Run.joined`), and a link alone."""
+    groups: list[list[Run]] = []
+    for run in pieces:
+        if run.joined and groups and groups[-1][-1].dir:
+            groups[-1].append(run)
+        else:
+            groups.append([run])
+    return [tuple(group) for group in groups]
+
+
 def isolated_text(text: str, base: str) -> str:
-    """`text` with an isolate (LRI/RLI … PDI) around each foreign run and link."""
-    return "".join(
-        (LRI if r.dir == "ltr" else RLI) + r.text + PDI if r.dir else r.text
-        for r in runs(text, base)
-    )
+    """`text` with an isolate (LRI/RLI … PDI) around each foreign run and link, each as
+    `printed`."""
+
+    def one(r: Run) -> str:
+        return (LRI if r.dir == "ltr" else RLI) + printed(r) + PDI if r.dir else r.text
+
+    out = []
+    for group in isolates(runs(text, base)):
+        if len(group) == 1:
+            out.append(one(group[0]))
+        else:  # the phrase and its link: one isolate, the link an isolate inside it
+            inner = (one(r) if r.href else printed(r) for r in group)
+            out.append(LRI + "".join(inner) + PDI)
+    return "".join(out)
+
+
+# Inside a code name: where UAX #14 would break after a hyphen or a slash ("(GCC-" … "CERT)").
+_INNER_BREAK = re.compile(r"([-\u2010/])(?=\S)")
+# Inside a link: after hyphens and the other characters a line breaker may break after, except
+# a single "/" (a long URL breaks between its path's parts).
+_LINK_INNER_BREAK = re.compile(r"([-\u2010?!|)\]}])(?=.)")
+_SCHEME_SLASHES = re.compile(r"^([a-z][a-z0-9+.-]*:)(//)?", re.IGNORECASE)
+_NUMBER_START = re.compile(r"[+(\[]?\d")
+
+
+def _hold(token: str) -> str:
+    return _INNER_BREAK.sub("\\1" + WORD_JOINER, token)
+
+
+@lru_cache(maxsize=16384)
+def _printed(text: str, link: bool, mail: bool) -> str:
+    if link:
+        if mail:  # short, it stays whole; long, it may break after its "@"
+            held = _LINK_INNER_BREAK.sub("\\1" + WORD_JOINER, text)
+            return held if len(text) <= UNBROKEN else held.replace("@", "@" + ZERO_WIDTH_SPACE, 1)
+        scheme = _SCHEME_SLASHES.match(text)
+        head = ""
+        if scheme and scheme.group(2):  # "https:/⁠/⁠": never a line ending "https://"
+            head = scheme.group(1) + "/" + WORD_JOINER + "/" + WORD_JOINER
+            text = text[scheme.end() :]
+        return head + _LINK_INNER_BREAK.sub("\\1" + WORD_JOINER, text)
+    # A foreign run: each token held at its hyphens and slashes, and a number tied to the token
+    # before it, as long as the numbers held together stay short.
+    tokens = text.split(" ")
+    out: list[str] = []
+    group = [tokens[0]]
+    for token in tokens[1:]:
+        if token and _NUMBER_START.match(token):
+            group.append(token)
+            continue
+        out.append(_join(group))
+        group = [token]
+    out.append(_join(group))
+    return " ".join(out)
+
+
+def _join(group: list[str]) -> str:
+    if len(group) > 1 and sum(map(len, group)) + len(group) - 1 <= UNBROKEN:
+        return (" " + WORD_JOINER).join(_hold(t) for t in group)
+    return " ".join(_hold(t) for t in group)
+
+
+def printed(run: Run) -> str:
+    """The run's text as it is laid out: word joiners (and, in a long e-mail address, a break
+    opportunity after its "@") where a typesetter would not break the line. Text flowing in its
+    paragraph's direction is left as it is."""
+    if not run.dir:
+        return run.text
+    return _printed(run.text, bool(run.href), run.href.startswith("mailto:"))

@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import inline
 from ..conventions import digits
 from ..document import Document, Span
 from ..inline import Run
@@ -85,8 +86,8 @@ def _can_cut(run: str, i: int, anywhere: bool) -> bool:
     """A cut before run[i] keeps every letter with its marks and, unless `anywhere`, every
     Arabic letter in the form it has in the whole run."""
     ch = run[i]
-    if unicodedata.category(ch)[0] == "M" or ch in "\u200c\u200d\ufe0e\ufe0f":
-        return False
+    if unicodedata.category(ch)[0] == "M" or ch in "\u200c\u200d\ufe0e\ufe0f\u2060":
+        return False  # a mark, joiner or selector stays with what it follows
     return anywhere or not _joins_next(run[i - 1])
 
 
@@ -145,30 +146,48 @@ def breakable(text: str, base_dir: str, cell: bool = False) -> Markup:
     return Markup("").join(out)
 
 
-# Where a line may break inside a link or a number, in print. A URL never breaks at its hyphens
-# ("https://www.gcc-" and "sg.org") nor right after its scheme; it may break after any other "/",
-# an e-mail address after its "@", and a phone number ("+966 11 234 5678") not at all. U+2060 WORD
-# JOINER forbids a break and U+200B ZERO WIDTH SPACE offers one: both draw nothing and leave
-# nothing in the PDF's text. They are left out of the HTML a browser opens, where they would be
-# copied with the address.
-WORD_JOINER = "\u2060"
-ZERO_WIDTH_SPACE = "\u200b"
-_SCHEME = re.compile(r"^(?:https?://|mailto:)", re.IGNORECASE)
+# Where a line may not break inside a link or a foreign run is decided by the document model
+# (`inline.printed`: word joiners, which draw nothing and leave nothing in the PDF's text). They
+# are left out of the HTML a browser opens, where they would be copied with the address.
 _NO_LETTER = re.compile(r"[^\w]|[\d_]")
 # An isolate or link with a stretch longer than this between its break opportunities may break
 # anywhere (class "wrap"), or it could overflow a narrow column; a shorter one moves to the next
 # line whole when it does not fit at the end of one.
-UNBROKEN = 24
-_STRETCHES = {"link": re.compile(r"[^\s/@]+"), "isolate": re.compile(r"[^\s/-]+")}
+UNBROKEN = inline.UNBROKEN
+# (Inside a code name only spaces break; inside a link, a "/" too, and the "@" of a long e-mail.)
+_STRETCHES = {"link": re.compile(r"[^\s/@]+"), "isolate": re.compile(r"\S+")}
 # Whatever inline.py decides, a link the page carries opens a web page or writes an e-mail.
 _LINK_SCHEMES = ("https://", "http://", "mailto:")
 
 
-def link_text(url: str) -> str:
-    """`url` as printed: a word joiner after each hyphen and after the scheme, a break
-    opportunity after the "@" of an e-mail address."""
-    joined = url.replace("-", "-" + WORD_JOINER).replace("@", "@" + ZERO_WIDTH_SPACE)
-    return _SCHEME.sub(lambda m: m.group() + WORD_JOINER, joined)
+# In the HTML a browser opens, the held stretches of a run are `<span class="nb">` (report.css:
+# no wrap) instead of joiners, which a reader would copy with the address. The places a line may
+# break: a space that holds nothing, the break opportunity after a long e-mail's "@", a "/" of a
+# link that holds nothing after it.
+_BREAKS = re.compile(
+    f" (?!{inline.WORD_JOINER})|{inline.ZERO_WIDTH_SPACE}|(?<=/)(?!{inline.WORD_JOINER})"
+)
+
+
+def held_html(shown: str) -> Markup:
+    """`shown` (`inline.printed`) as escaped HTML without joiners: each stretch the joiners
+    hold, if short, in a no-wrap span."""
+    from markupsafe import Markup, escape
+
+    out = []
+    pos = 0
+    for m in [*_BREAKS.finditer(shown), None]:
+        end = m.start() if m else len(shown)
+        piece = shown[pos:end]
+        text = piece.replace(inline.WORD_JOINER, "")
+        if inline.WORD_JOINER in piece and len(text) <= UNBROKEN:
+            out.append(Markup('<span class="nb">{}</span>').format(text))
+        else:
+            out.append(escape(text))
+        if m:
+            out.append(escape(m.group().replace(inline.ZERO_WIDTH_SPACE, "")))
+            pos = m.end()
+    return Markup("").join(out)
 
 
 def _is_number(text: str) -> bool:
@@ -197,29 +216,32 @@ def run_html(
     an isolate. `lang`, where the run is in another language than its text (`Span.run_lang`),
     goes on its element: a screen reader voices "INTERPOL" inside Arabic in English (the tagged
     PDF's /Lang); the stylesheet keeps such a run's look its text's. With `print_breaks`, links
-    and numbers get the joiners described above. Runs that `breakable` cuts into pieces keep
+    and foreign runs hold where `inline.printed` says. Runs that `breakable` cuts into pieces keep
     them inside the element."""
     from markupsafe import Markup
 
     lang_attr = Markup(' lang="{}"').format(lang) if lang else Markup("")
+    # A browser's HTML: the held stretches of a short run as no-wrap spans (`held_html`).
+    held = not print_breaks and run.dir and len(run.text) < LONG_RUN and not cell
     if run.href and run.href.lower().startswith(_LINK_SCHEMES):
-        text = link_text(run.text) if print_breaks else run.text
+        text = inline.printed(run) if print_breaks else run.text
         return Markup('<a href="{}" dir="ltr"{}{}>{}</a>').format(
-            run.href, lang_attr, _wrap_class(run.text, "link"), breakable(text, "ltr", cell)
+            run.href,
+            lang_attr,
+            _wrap_class(run.text, "link"),
+            held_html(inline.printed(run)) if held else breakable(text, "ltr", cell),
         )
     if not run.dir:
         return breakable(run.text, base_dir, cell)
     number = _is_number(run.text)
     # Digits and symbols alone ("+966 11 234 5678") read left to right.
     run_dir = "ltr" if number else run.dir
-    text = run.text
-    if number and print_breaks and len(text) <= UNBROKEN:
-        text = re.sub(r"(\s)", "\\1" + WORD_JOINER, text)
+    text = inline.printed(run) if print_breaks else run.text
     return Markup('<bdi dir="{}"{}{}>{}</bdi>').format(
         run_dir,
         lang_attr,
         _wrap_class(run.text, "number" if number else "isolate"),
-        breakable(text, run_dir, cell),
+        held_html(inline.printed(run)) if held else breakable(text, run_dir, cell),
     )
 
 
@@ -227,9 +249,16 @@ def span_html(span: Span, cell: bool = False, print_breaks: bool = True) -> Mark
     """A Span's text as escaped HTML, run by run (`run_html`)."""
     from markupsafe import Markup
 
-    return Markup("").join(
-        run_html(run, span.dir, cell, print_breaks, span.run_lang(run)) for run in span.runs
-    )
+    out = []
+    for group in inline.isolates(span.runs):
+        if len(group) == 1:
+            out.append(run_html(group[0], span.dir, cell, print_breaks, span.run_lang(group[0])))
+        else:  # a Latin phrase and the link inside it: one isolate, or the phrase would split
+            inner = Markup("").join(run_html(run, "ltr", cell, print_breaks) for run in group)
+            lang = span.run_lang(group[0])
+            lang_attr = Markup(' lang="{}"').format(lang) if lang else Markup("")
+            out.append(Markup('<bdi dir="ltr"{}>{}</bdi>').format(lang_attr, inner))
+    return Markup("").join(out)
 
 
 @cache

@@ -47,7 +47,7 @@ from urllib.parse import quote
 from ...conventions import digits
 from ...document import Document, Heading, ItemList, Paragraph, Span
 from ...errors import UsageError
-from ...inline import Run
+from ...inline import Run, isolates, printed
 from ...inline import runs as inline_runs
 from ...labels import label, language_name
 from ...languages import direction
@@ -106,6 +106,7 @@ LOGO_PICTURE_ID = 1000  # the body's pictures count from 1 (python-docx), the he
 FOOTER_GREY = "333333"
 ALT_REFERENCE_CHARS = 80  # alternative text is heard whole: a longer reference is cut, with "…"
 LRM, RLM, WORD_JOINER, ZWJ, VS16 = "\u200e", "\u200f", "\u2060", "\u200d", "\ufe0f"
+NO_BREAK_SPACE = "\u202f"  # narrow: LibreOffice breaks at U+00A0 beside bidi marks
 LINK_SCHEMES = ("http://", "https://", "mailto:")
 EMU_PER_TWIP = 635
 
@@ -397,19 +398,6 @@ def script_runs(text: str, rtl: bool) -> list[tuple[str, bool]]:
     return runs
 
 
-def unbreakable(text: str, *, link: bool = False) -> str:
-    """`text` with a word joiner after each inner hyphen and slash, where Word and LibreOffice
-    would otherwise break a line ("(GCC-" … "CERT)"). A link keeps its breaks after single
-    slashes, so that a long address can still wrap between its path's parts.
-
-    A word joiner rather than Word's w:noBreakHyphen: LibreOffice lays a paragraph holding the
-    latter out wrongly (lines overlap, words break anywhere), while the joiner holds in both and
-    leaves no trace in the PDF's text."""
-    if link:
-        return re.sub(r"(-|/(?=/))(?=.)", rf"\1{WORD_JOINER}", text)
-    return re.sub(r"([-/\u2010])(?=.)", rf"\1{WORD_JOINER}", text)
-
-
 def link_target(href: str) -> str | None:
     """The relationship target for a run's `href`: web and e-mail addresses only (a record is
     untrusted: no file:, javascript: or other scheme reaches Word), as an ASCII URI."""
@@ -467,6 +455,11 @@ def font_runs(text: str, rtl: bool) -> tuple[tuple[str, str | None], ...]:
         else:
             pieces.append([char, family])
     return tuple((piece, family) for piece, family in pieces)
+
+
+DIGITS = "0123456789"
+# digits, with the marks and joiners that follow them (they stay in one run with them)
+_DIGIT_RUNS = re.compile(r"[0-9][0-9\u200e\u200f\u2060]*|[^0-9]+")
 
 
 def word_family(family: str) -> str:
@@ -1343,7 +1336,14 @@ class _Writer:
         # column) is read in the paragraph's direction: its words become that paragraph's isolates.
         pieces = span.runs if span.dir == base_dir else inline_runs(span.text, base_dir)
         props = {"bold": bold, "size": size}
+        # A Latin phrase and the link inside it are one isolate: marks at its ends only.
+        where = {}  # id of a run inside a group → (first, last)
+        for group in isolates(pieces):
+            if len(group) > 1:
+                for k, run in enumerate(group):
+                    where[id(run)] = (k == 0, k == len(group) - 1)
         for piece in pieces:
+            first, last = where.get(id(piece), (True, True))
             text = x.xml_text(piece.text)
             if not text:
                 continue
@@ -1362,19 +1362,37 @@ class _Writer:
             # do their work in both: the run's own direction at both ends holds its signs and
             # digits in order ("C++", "+966 11 234 5678"), and the paragraph's direction after it
             # keeps the run from pulling the numbers that follow into its own direction.
-            shown = unbreakable(text, link=bool(piece.href))
+            # Word joiners where the line may not break ("(GCC-" … "CERT)", "+966 11" … "234"):
+            # the document model's rule (`inline.printed`); Word's w:noBreakHyphen would lay a
+            # paragraph out wrongly in LibreOffice (lines overlap), the joiner holds in both
+            # and leaves no trace in the PDF's text.
+            # LibreOffice breaks at a space whatever follows it: there a held space is a
+            # no-break space, as Word writes one.
+            shown = x.xml_text(printed(Run(text, piece.dir, piece.href))).replace(
+                " " + WORD_JOINER, NO_BREAK_SPACE
+            )
             if piece.dir != base_dir:  # a link in a left-to-right paragraph needs no marks
                 mark, back = (RLM, LRM) if isolate_rtl else (LRM, RLM)
-                shown = mark + shown + mark + back
+                shown = (mark if first else "") + shown + (mark + back if last else "")
             target = link_target(piece.href)
+            arabic_digits = base and not isolate_rtl
             if target is None:
-                self._run(p._p, shown, rtl=isolate_rtl, color=color, **props)
+                self._run(
+                    p._p, shown, rtl=isolate_rtl, color=color, arabic_digits=arabic_digits, **props
+                )
                 continue
             from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
             rid = p.part.relate_to(target, RT.HYPERLINK, is_external=True)
             link = x.hyperlink(p._p, rid)
-            self._run(link, shown, rtl=isolate_rtl, style=self._hyperlink_style(), **props)
+            self._run(
+                link,
+                shown,
+                rtl=isolate_rtl,
+                style=self._hyperlink_style(),
+                arabic_digits=arabic_digits,
+                **props,
+            )
         if span.machine:
             self._run(p._p, "†", rtl=False, size=16, color="AA3333")
 
@@ -1388,12 +1406,23 @@ class _Writer:
         size: int | None = None,
         color: str | None = None,
         style: str | None = None,
+        arabic_digits: bool = False,
     ) -> None:
-        """`text` as runs of direction `rtl` at the end of `parent`, one per font that draws it."""
+        """`text` as runs of direction `rtl` at the end of `parent`, one per font that draws it.
+        With `arabic_digits` (a Latin run inside Arabic text: "+966 11 234 5678", "ISO 27001")
+        its digits are the Arabic font's, as everywhere in Arabic text, rather than the Latin
+        font's, larger and heavier beside the Arabic letters."""
         own = ARABIC_FAMILY if rtl else LATIN_FAMILY
         # in a paragraph of the letterhead's own designed style, its fonts draw the text
         fonts = x.paragraph_style(parent) not in self.designed
-        for piece, family in font_runs(text, rtl):
+        pieces = font_runs(text, rtl)
+        if arabic_digits:
+            pieces = tuple(
+                (part, ARABIC_FAMILY if family is None and part[0] in DIGITS else family)
+                for piece, family in pieces
+                for part in (_DIGIT_RUNS.findall(piece) if family is None else (piece,))
+            )
+        for piece, family in pieces:
             rpr = x.text_run(parent, piece).get_or_add_rPr()
             if style:
                 x.run_style(rpr, style)
@@ -1467,7 +1496,6 @@ def _fit(text: str, limit: int = 255) -> str:
 
 
 def _split_fields(template: str) -> list[str]:
-    import re
 
     return [piece for piece in re.split(r"(\{page\}|\{pages\})", template) if piece]
 

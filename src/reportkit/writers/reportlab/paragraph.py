@@ -623,7 +623,8 @@ def _after_url_slash(text: str, k: int, urls: tuple[tuple[int, int], ...]) -> bo
 
 
 def _words(text: str):
-    """(start, end) of each maximal run of characters other than the space."""
+    """(start, end) of each maximal run of characters other than the space; a space before a
+    word joiner (U+2060: "+966 ⁠11 ⁠234", `inline.printed`) is inside a word, not a break."""
     n = len(text)
     i = 0
     while i < n:
@@ -631,6 +632,8 @@ def _words(text: str):
             i += 1
             continue
         j = text.find(" ", i)
+        while 0 <= j < n - 1 and text[j + 1] == "\u2060":
+            j = text.find(" ", j + 1)
         if j < 0:
             j = n
         yield i, j

@@ -46,8 +46,13 @@ class Fonts:
     fallbacks: tuple[Path, ...] = ()
 
 
+# Left out of the text layer: bidi controls, and the word joiner and zero-width space that only
+# say where a line may break (`inline.printed`).
 _BIDI_CONTROLS = dict.fromkeys(
-    map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    map(
+        ord,
+        "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2060\u200b",
+    )
 )
 _SHAPE_CACHE_LIMIT = 200_000
 _SHAPE_CACHE_TEXT = 64  # longer pieces (parts of over-long words) are not kept: they rarely recur
@@ -176,6 +181,7 @@ def _is_arabic(cp: int) -> bool:
 
 
 ARABIC, LATIN = 0, 1
+_WESTERN_DIGITS = frozenset("0123456789")
 _kind_cache: dict[str, int] = {}
 
 
@@ -286,8 +292,10 @@ def _cover_clusters(
 def assign_fonts(text: str, faces: tuple[Face, ...], base: int) -> list[int]:
     """Font of every character, an index into `faces` (0 Arabic, 1 Latin, then fallbacks).
 
-    Arabic letters take the Arabic font, other letters the Latin one. Digits, punctuation and
-    symbols take the font of the nearest letter of their word; a word without letters (a
+    Arabic letters take the Arabic font, other letters the Latin one. In a right-to-left
+    paragraph Western digits and the signs between two of them take the Arabic font, as in the
+    other writers. Other digits, punctuation and symbols take the font of the nearest letter of
+    their word; a word without letters (a
     number, "+966", an emoji) takes the first font of the paragraph's stack that has the
     character, so Western digits in Arabic text are drawn in the Arabic font, as Arabic
     typesetting does. Spaces follow the nearest letter of the paragraph (their width is the
@@ -323,6 +331,18 @@ def assign_fonts(text: str, faces: tuple[Face, ...], base: int) -> list[int]:
                 continue
             if kinds[i] == 3 and i > 0:
                 font[i] = font[i - 1]  # a mark goes with its base
+                continue
+            if base == 1 and (
+                text[i] in _WESTERN_DIGITS
+                or (
+                    0 < i < n - 1
+                    and text[i - 1] in _WESTERN_DIGITS
+                    and text[i + 1] in _WESTERN_DIGITS
+                )
+            ):
+                # in Arabic text, glued to Latin letters too ("v2.3.1"): the digits and the
+                # signs between them
+                font[i] = ARABIC
                 continue
             f = prev_word[i] if prev_word[i] >= 0 else next_word[i]
             if f < 0 and text[i] == " ":

@@ -49,7 +49,7 @@ from reportlab.platypus.frames import Frame
 from ...conventions import digits
 from ...document import Document, Heading, ItemList, LetterheadBlock, ListItem, Paragraph, Span
 from ...errors import UsageError
-from ...inline import LRI, PDI, RLI
+from ...inline import LRI, PDI, RLI, isolates, printed
 from ...labels import label
 from ...languages import direction
 from ...record.letterhead import Logo
@@ -116,16 +116,24 @@ def marked(span: Span, *, machine: bool = True) -> tuple[str, Links]:
     parts: list[str] = []
     links: list[tuple[int, int, str]] = []
     pos = 0
-    for run in span.runs:
-        if run.dir:
-            opener = LRI if run.dir == "ltr" else RLI
-            if run.href:
-                links.append((pos + 1, pos + 1 + len(run.text), run.href))
-            piece = f"{opener}{run.text}{PDI}"
-        else:
-            piece = run.text
-        parts.append(piece)
-        pos += len(piece)
+    for group in isolates(span.runs):
+        if len(group) > 1:  # a Latin phrase and the link inside it: one isolate around both
+            parts.append(LRI)
+            pos += 1
+        for run in group:
+            if run.dir and (len(group) == 1 or run.href):
+                opener = LRI if run.dir == "ltr" else RLI
+                text = printed(run)  # word joiners where the run may not break
+                if run.href:
+                    links.append((pos + 1, pos + 1 + len(text), run.href))
+                piece = f"{opener}{text}{PDI}"
+            else:
+                piece = printed(run)
+            parts.append(piece)
+            pos += len(piece)
+        if len(group) > 1:
+            parts.append(PDI)
+            pos += 1
     if machine and span.machine:
         parts.append("†")
     return "".join(parts), tuple(links)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from ...conventions import digits
 from ...document import Document, ItemList, Span
 from ...glyphs import uncovered
+from ...inline import LRI, PDI, isolates, printed
 from ...labels import label
 from ...resources import fonts_dir, templates_dir
 from ..html import (
@@ -86,18 +87,24 @@ def span_data(span: Span, text: str | None = None) -> dict[str, object]:
     if not _NOT_IN_UA_CHARS.isdisjoint(span.text):
         missing.update(_NOT_IN_UA)
     runs = []
-    for run in span.runs:
-        href = run.href if run.href.lower().startswith(_LINK_SCHEMES) else ""
-        if href and any(unicodedata.bidirectional(c) in _NOT_LEFT_TO_RIGHT for c in run.text):
-            href = ""  # see _NOT_LEFT_TO_RIGHT
-        runs.append(
-            {
-                "t": breakable(run.text.translate(missing) if missing else run.text),
-                "dir": run.dir if run.dir else "",
-                "href": href,
-                "lang": span.run_lang(run),
-            }
-        )
+    for group in isolates(span.runs):
+        if len(group) > 1:  # a Latin phrase and the link inside it: one isolate around both
+            runs.append({"t": LRI, "dir": "", "href": "", "lang": ""})
+        for run in group:
+            href = run.href if run.href.lower().startswith(_LINK_SCHEMES) else ""
+            if href and any(unicodedata.bidirectional(c) in _NOT_LEFT_TO_RIGHT for c in run.text):
+                href = ""  # see _NOT_LEFT_TO_RIGHT
+            shown = printed(run)  # word joiners where the run may not break (`inline`)
+            runs.append(
+                {
+                    "t": breakable(shown.translate(missing) if missing else shown),
+                    "dir": run.dir if run.dir else "",
+                    "href": href,
+                    "lang": span.run_lang(run),
+                }
+            )
+        if len(group) > 1:
+            runs.append({"t": PDI, "dir": "", "href": "", "lang": ""})
     return {
         "lang": span.lang,
         "dir": span.dir,
