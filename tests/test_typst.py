@@ -449,3 +449,41 @@ def test_the_command_line_does_not_import_typst():
     code = "import sys; import reportkit.cli, reportkit.export; print('typst' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_a_link_gets_no_break_inside_a_word_and_a_long_part_gets_some():
+    """The word joiners `inline.printed` puts in a link print nothing, so they do not make it
+    long; a link breaks after its own "/" and only a part with no break of its own is cut."""
+    from reportkit.writers.typst.writer import LONG_RUN, breakable
+
+    url = "https:/\u2060/\u2060www.example.org/a-\u2060b"
+    assert breakable(url) == url
+    long = "https:/\u2060/\u2060www.example.org/" + "abcdefghij" * 4 + "/x"
+    cut = breakable(long)
+    assert cut.replace("\u200b", "") == long
+    assert cut.startswith("https:/\u2060/\u2060www.example.org/abc")  # the short part is whole
+    assert "\u200b/" not in cut and max(map(len, cut.split("\u200b"))) < LONG_RUN + 20
+
+
+def test_no_actual_text_repeats_what_the_glyphs_say(tmp_path):
+    """Typst wraps each later plain use of a glyph first drawn beside a joiner in an ActualText
+    span; once the joiners are out of the text, such a span only splits the word for PDFium
+    ("Shie" "l" "d"), so none is left: every span says something the glyphs do not."""
+    source = tmp_path / "mixed.yaml"
+    source.write_text(yaml.safe_dump(MIXED, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "mixed.pdf"
+    assert (
+        run_cli("export", str(source), "-f", "pdf", "--engine", "typst", "-o", str(out)).returncode
+        == 0
+    )
+    said = []
+    with pikepdf.open(out) as pdf:
+        for page in pdf.pages:
+            for operands, op in pikepdf.parse_content_stream(page):
+                if str(op) == "BDC" and len(operands) > 1:
+                    props = operands[1]
+                    if isinstance(props, pikepdf.Dictionary) and "/ActualText" in props:
+                        said.append(str(props.ActualText))
+    assert not [s for s in said if s.strip() and s.isascii()], said
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, check=True).stdout
+    assert "Cyber Shield" in text.decode()

@@ -97,6 +97,7 @@ class _Fixer:
     def __init__(self, pdf: pikepdf.Pdf) -> None:
         self.pdf = pdf
         self.fonts: dict[tuple[int, int], frozenset[int]] = {}
+        self.texts: dict[tuple[int, int], dict[int, str]] = {}
 
     def font(self, font: pikepdf.Object | None) -> frozenset[int]:
         """`font`'s mark glyphs, its ToUnicode corrected the first time it is seen."""
@@ -135,6 +136,7 @@ class _Fixer:
         if marks or changed:
             font.ToUnicode = self.pdf.make_stream(to_unicode_cmap(entries))
         self.fonts[key] = frozenset(marks)
+        self.texts[key] = entries
         return self.fonts[key]
 
     def content(self, holder: pikepdf.Object) -> None:
@@ -143,6 +145,11 @@ class _Fixer:
         resources = holder.get("/Resources", pikepdf.Dictionary())
         fonts = resources.get("/Font", pikepdf.Dictionary())
         marks = {name: self.font(fonts[name]) for name in list(fonts.keys())}
+        texts = {
+            name: self.texts.get(fonts[name].objgen, {})
+            for name in list(fonts.keys())
+            if isinstance(fonts[name], pikepdf.Dictionary)
+        }
         for xobject in resources.get("/XObject", pikepdf.Dictionary()).values():
             if xobject.get("/Subtype") == "/Form":
                 self.content(xobject)
@@ -152,6 +159,7 @@ class _Fixer:
             fixed = _hide_marks(data, marks) if any(marks.values()) else data
             if b"ActualText" in fixed:
                 fixed = _ACTUAL_TEXT.sub(_without_controls, fixed)
+                fixed = _without_redundant_spans(fixed, texts)
             if fixed != data:
                 stream.write(fixed)
 
@@ -195,6 +203,57 @@ def _without_controls(match: re.Match[bytes]) -> bytes:
         + ("\ufeff" + (clean or "\x00")).encode("utf-16-be").hex().upper().encode()
         + b">"
     )
+
+
+# An ActualText span around one show of glyphs in a text object of their own. Typst writes one
+# where a glyph's text differs from the text its first use gave it: a glyph first drawn with a
+# joiner or an isolate control beside it ("l" and a zero-width space) gets a span around every
+# later plain use. Once the controls are gone from both, the span says what the glyphs say, and
+# only splits the word for readers that take each span as a piece of its own (PDFium): it goes.
+_SPAN_SHOW = re.compile(
+    rb"/Span\s*<<\s*/ActualText\s*(?:<(?P<hex>[0-9A-Fa-f\s]*)>|\((?P<literal>(?:\\.|[^\\)])*)\))"
+    rb"\s*>>\s*BDC(?P<rev>\s*/ReversedChars\s+BMC)?"
+    rb"(?P<body>\s*0\s+Tr\s*/(?P<font>[^\s/\[\]()<>]+)\s+[-\d.]+\s+Tf\s+(?:[-\d.]+\s+){6}Tm"
+    rb"\s*(?:\((?:\\.|[^\\)])*\)\s*Tj|\[(?:\s*[-\d.]*\s*\((?:\\.|[^\\)])*\))+\s*[-\d.]*\s*\]\s*TJ))"
+    rb"(?P<end>\s*EMC)(?(rev)\s*EMC)",
+    re.S,
+)
+
+
+def _said(match: re.Match[bytes]) -> str | None:
+    """An ActualText's text, written as hex or as a literal string (Typst writes ASCII so)."""
+    try:
+        if match.group("hex") is not None:
+            raw = bytes.fromhex(re.sub(rb"\s", b"", match.group("hex")).decode())
+        else:
+            raw = _unescape(match.group("literal"))
+        if raw.startswith(b"\xfe\xff"):
+            return raw[2:].decode("utf-16-be")
+        return raw.decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _without_redundant_spans(data: bytes, texts: dict[str, dict[int, str]]) -> bytes:
+    def fix(match: re.Match[bytes]) -> bytes:
+        entries = texts.get("/" + match.group("font").decode("latin-1"))
+        said = _said(match)
+        if not entries or said is None:
+            return match.group()
+        body = match.group("body")
+        show = body[body.index(b"Tm") + 2 :]
+        raw = b"".join(_unescape(m.group("body")) for m in _STRING.finditer(show))
+        glyphs = [int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw) - 1, 2)]
+        drawn = "".join(entries.get(g, "\ufffd") for g in glyphs)
+        if match.group("rev"):
+            drawn = drawn[::-1]  # the glyphs of a right-to-left run are in visual order
+        if not glyphs or said.translate(_CONTROLS) != drawn:
+            return match.group()
+        if match.group("rev"):
+            return match.group("rev") + body + match.group("end")
+        return body
+
+    return _SPAN_SHOW.sub(fix, data)
 
 
 def _unescape(body: bytes) -> bytes:

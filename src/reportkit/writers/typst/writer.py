@@ -55,11 +55,28 @@ _LONG = re.compile(f"[^ \t\n\r\f]{{{LONG_RUN},}}")
 ZERO_WIDTH_SPACE = "\u200b"
 
 
+# Where a run already may break: after a zero-width space, or after a "/" that `inline.printed`
+# left without a word joiner (a link's own break points).
+_MAY_BREAK = re.compile("(?<=[\u200b/])(?!\u2060)")
+
+
+def _cut(run: str) -> str:
+    out = []
+    for part in _MAY_BREAK.split(run):
+        # the word joiners draw nothing: a part is long by what it prints
+        if len(part) - part.count("\u2060") >= LONG_RUN:
+            body = part.rstrip("/")  # a cut just before the "/" it may break after helps nobody
+            part = ZERO_WIDTH_SPACE.join(pieces(body, PIECE)) + part[len(body) :]
+        out.append(part)
+    return "".join(out)
+
+
 def breakable(text: str) -> str:
-    """`text` with a break opportunity inside each run of more than LONG_RUN characters."""
+    """`text` with a break opportunity inside each run of more than LONG_RUN printed characters
+    that has none of its own."""
     if len(text) < LONG_RUN:
         return text
-    return _LONG.sub(lambda m: ZERO_WIDTH_SPACE.join(pieces(m.group(), PIECE)), text)
+    return _LONG.sub(lambda m: _cut(m.group()), text)
 
 
 # A link whose text holds right-to-left letters or digits, or bidi controls (an address followed
