@@ -263,6 +263,29 @@ def test_kept_format_characters_validate_and_render_in_every_writer(tmp_path, ta
     assert read_record(tmp_path / "record.json").warnings == ()
 
 
+# U+0605 ARABIC NUMBER MARK ABOVE is a format character that is drawn (over the digits after
+# it), and none of reportkit's fonts has it: the Typst engine failed with "internal error"
+# (its tagged PDF refuses a character its font cannot show), as it did for U+070F, U+0890,
+# U+0891, U+08E2 and the Egyptian hieroglyph format controls.
+DRAWN_FORMAT = {"conference": {"title": "مؤتمر"}, "summary": "رقم \u0605١٢٣ و\u06dd٤ و\u0600٥"}
+
+
+@pytest.mark.parametrize("target", list(TARGETS))
+def test_a_drawn_format_character_no_font_has_renders_in_every_writer(tmp_path, target):
+    assert check_export(Case(DRAWN_FORMAT, "json"), target, tmp_path) == "ok"
+
+
+def test_a_drawn_format_character_no_font_has_is_warned_about_and_strict_refuses_it(tmp_path):
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(DRAWN_FORMAT), encoding="utf-8")
+    result = run_cli("export", str(path), "--engine", "typst", "-o", str(tmp_path / "a.pdf"))
+    assert result.returncode == 0, result.stderr.decode()
+    assert "U+0605 ARABIC NUMBER MARK ABOVE" in result.stderr.decode()
+    result = run_cli("export", str(path), "--strict", "-o", str(tmp_path / "b.pdf"))
+    assert result.returncode == 2 and "U+0605" in result.stderr.decode()
+    assert not (tmp_path / "b.pdf").exists()
+
+
 # --- warnings ---------------------------------------------------------------------------------
 
 

@@ -1,13 +1,13 @@
 """Random valid records, and the promise every one of them must keep: it renders in every format
 and engine, or fails with one line a user can act on.
 
-Records are built as plain data (what a user writes in YAML or JSON) from the text that matters
-for an Arabic report: Arabic with and without harakat, Persian and Urdu letters, presentation
-forms, Latin words and punctuation, three digit systems, bidi marks, isolates, embeddings and
-overrides, every kind of separator, emoji sequences, CJK, very short and very long texts (now and
-then a title, heading or reference of thousands of characters: longer than a page, longer than a
-QR code holds), optional fields left out or written empty (`city:` with nothing after it), several
-languages per text and machine translations.
+Records are built as plain data (what a user writes in YAML or JSON) from the text that matters for
+an Arabic report: Arabic with and without harakat, Persian and Urdu letters, presentation forms,
+Latin words and punctuation, three digit systems, bidi marks, isolates, embeddings and overrides,
+every other format character a record may hold, every kind of separator, emoji sequences, CJK, very
+short and very long texts (now and then a title, heading or reference of thousands of characters:
+longer than a page, longer than a QR code holds), optional fields left out or written empty (`city:`
+with nothing after it), several languages per text and machine translations.
 """
 
 from __future__ import annotations
@@ -94,6 +94,26 @@ SEPARATORS = (
     + ["\u00a0", "\n", "\r\n", "\u2028", "\u2029", " \u2029", " \u2028", "\t", "  "]
     + ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u202f", "\u2009", "\u3000"]
 )
+
+
+def _format_characters() -> list[str]:
+    """Every format character (category Cf) a record may hold: the Arabic number signs and end
+    of ayah, which are drawn over the digits after them, and the many that only steer."""
+    from reportkit.record.text import TextCharacterError, check_characters
+
+    out = []
+    for code in range(0x110000):
+        char = chr(code)
+        if unicodedata.category(char) == "Cf":
+            try:
+                check_characters(char)
+            except TextCharacterError:
+                continue
+            out.append(char)
+    return out
+
+
+FORMAT_CHARACTERS = _format_characters()
 EMOJI = [
     "😀",
     "👍🏽",  # skin tone modifier
@@ -147,6 +167,7 @@ TOKENS = st.one_of(
     _number(),
     st.sampled_from(PUNCTUATION),
     st.sampled_from(BIDI_MARKS + ISOLATES + EMBEDDINGS),
+    st.tuples(st.sampled_from(FORMAT_CHARACTERS), _number()).map("".join),
     st.sampled_from(EMOJI),
     st.sampled_from(CJK_WORDS),
     st.sampled_from(SPECIALS),
