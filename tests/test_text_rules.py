@@ -266,8 +266,12 @@ def test_kept_format_characters_validate_and_render_in_every_writer(tmp_path, ta
 # U+0605 ARABIC NUMBER MARK ABOVE is a format character that is drawn (over the digits after
 # it), and none of reportkit's fonts has it: the Typst engine failed with "internal error"
 # (its tagged PDF refuses a character its font cannot show), as it did for U+070F, U+0890,
-# U+0891, U+08E2 and the Egyptian hieroglyph format controls.
-DRAWN_FORMAT = {"conference": {"title": "مؤتمر"}, "summary": "رقم \u0605١٢٣ و\u06dd٤ و\u0600٥"}
+# U+0891, U+08E2, the Egyptian hieroglyph format controls and U+1680 OGHAM SPACE MARK, a space
+# that is drawn.
+DRAWN_FORMAT = {
+    "conference": {"title": "مؤتمر"},
+    "summary": "رقم \u0605١٢٣ و\u06dd٤ و\u0600٥ و\u1680 و\u08e2",
+}
 
 
 @pytest.mark.parametrize("target", list(TARGETS))
