@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         "--target",
         action="append",
         choices=list(TARGETS),
-        help="a writer to check (repeatable; default: all four)",
+        help="a writer to check (repeatable; default: all five)",
     )
     parser.add_argument("--batch", type=int, default=50, help="records per Hypothesis run")
     parser.add_argument("--out", type=Path, help="a folder to write each failure's record into")

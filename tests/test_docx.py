@@ -507,6 +507,27 @@ def test_running_header_and_footer(example, example_data):
         assert len(example.xml(name).findall("w:p", NS)) == 1
 
 
+def test_the_running_header_repeats_a_short_form_of_a_long_title_and_reference(tmp_path):
+    # As in the PDF engines: Word grows a header to hold its text, and a 2,500-character title
+    # repeated whole filled three quarters of every page and ran into the body.
+    sentence = "انعقد المؤتمر في مدينة الرباط بحضور الوفود العربية "
+    title, reference = (sentence * 60)[:2500], ("م ق ش/" * 50)[:300]
+    path = _export(
+        {"conference": {"title": title, "reference": reference}, "summary": "نص"}, tmp_path, "long"
+    )
+    package = Package(path)
+    headers = [n for n in package.stories() if "header" in n]
+    assert headers
+    for name in headers:
+        lines = [line for line in package.text(name).split("\n") if line.strip()]
+        assert len(lines) == 2, lines  # the title's short form and the reference's
+        assert all(line.endswith("…") for line in lines), lines
+        assert len(lines[0]) <= 200 and title.startswith(lines[0][:-1].rstrip())
+        assert len(lines[1]) <= 80 and reference.startswith(lines[1][:-1].rstrip())
+    body = package.text("word/document.xml")
+    assert title in body.replace("\n", "")  # the title block keeps the whole title
+
+
 def test_document_properties(example_docx, example_data):
     props = docx.Document(str(example_docx)).core_properties
     c = example_data["conference"]

@@ -1,9 +1,11 @@
 """A valid record always renders, in every format and engine: random valid records (see
 tests/support/strategies.py) through the real pipeline, and a few through the real command.
 
-Bounded for CI by the `ci` profile (a fixed number of examples per writer, derandomized, so a
-failure shows up on every run until fixed); `scripts/fuzz.py` runs the same promise for as long
-as you like."""
+Bounded for CI by the `ci` profile: a fixed number of new records per writer, a deadline per
+record that only a hang reaches, and Hypothesis's example database in the checkout's .hypothesis
+folder, so a record that failed is replayed first on every later run until it passes (a failure
+also prints the `@reproduce_failure` line that replays it elsewhere). `scripts/fuzz.py` runs the
+same promise for as long as you like; each crash it finds becomes an ordinary regression test."""
 
 from __future__ import annotations
 
@@ -60,6 +62,7 @@ def test_the_command_exports_a_valid_record_or_says_why_in_one_line(folder, case
             # One error line, last; before it only warnings (a bidi override the record holds).
             *warnings, error = err.strip().splitlines()
             assert error.startswith("reportkit: error: "), err
+            assert case.strict, f"a valid record was refused without --strict: {err}"
             assert all(w.startswith("reportkit: warning: ") for w in warnings), err
             assert list(out.iterdir()) == []
     finally:

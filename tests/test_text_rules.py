@@ -17,7 +17,7 @@ from reportkit.errors import RecordError
 from reportkit.export import ExportOptions, export
 from reportkit.record import read_record, record_from_data
 from reportkit.record.text import PDF, PDI, document_text
-from support.readers import pdftotext
+from support.readers import normalize, pdftotext
 from support.strategies import CI, TARGETS, Case, check_export, raw_text
 
 LRE, RLE, LRO, RLO = "\u202a", "\u202b", "\u202d", "\u202e"
@@ -60,6 +60,48 @@ def test_every_separator_renders_in_every_writer(tmp_path, target):
         "participants": [f"وفد{sep}مشارك" for sep in separators],
     }
     assert check_export(Case(data, "json"), target, tmp_path) == "ok"
+
+
+# A line separator, a paragraph separator and a line feed inside one text, in a title that is also
+# the running header, and a summary long enough for a second page.
+BROKEN_LINES = {
+    "conference": {"title": "مؤتمر\u2028تجريبي", "reference": "GS/12"},
+    "summary": "كلمة أولى\u2028نص جديد\u2029فقرة ثانية\nسطر ثالث " + "كلمة " * 1200,
+}
+BROKEN_SUMMARY = ["كلمة أولى", "نص جديد", "فقرة ثانية", "سطر ثالث"]
+
+
+@pytest.mark.parametrize("engine", ["weasyprint", "reportlab", "typst"])
+def test_separators_break_the_line_in_every_pdf_engine_and_not_the_running_header(tmp_path, engine):
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(BROKEN_LINES, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out.pdf"
+    result = run_cli("export", str(path), "--engine", engine, "-o", str(out))
+    assert result.returncode == 0, result.stderr.decode()
+    lines = [" ".join(normalize(line).split()) for line in pdftotext(out).splitlines()]
+    # Each part of the summary stands on a line of its own: first, middle or last of it.
+    for part in BROKEN_SUMMARY[:3]:
+        assert part in lines, (part, lines[:20])
+    assert any(line.startswith("سطر ثالث") for line in lines), lines[:20]
+    assert "مؤتمر" in lines and "تجريبي" in lines  # the title on two lines, on page one
+    # The running header (page two) is one line.
+    page_two = [
+        " ".join(normalize(line).split()) for line in pdftotext(out, "-f", "2").splitlines()
+    ]
+    assert "مؤتمر تجريبي" in page_two[:4], page_two[:4]
+
+
+def test_separators_break_the_line_in_html_and_docx(tmp_path):
+    import docx
+
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(BROKEN_LINES, ensure_ascii=False), encoding="utf-8")
+    result = run_cli("export", str(path), "-f", "html", "-f", "docx", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr.decode()
+    html = (tmp_path / "record.html").read_text(encoding="utf-8")
+    assert "<br>".join(BROKEN_SUMMARY) in html and "مؤتمر<br>تجريبي" in html
+    paragraphs = [p.text for p in docx.Document(str(tmp_path / "record.docx")).paragraphs]
+    assert any(p.startswith("\n".join(BROKEN_SUMMARY)) for p in paragraphs), paragraphs[:8]
 
 
 def test_separators_become_one_line_feed_in_the_document():
@@ -219,6 +261,33 @@ def test_kept_format_characters_validate_and_render_in_every_writer(tmp_path, ta
     }
     assert check_export(Case(data, "json"), target, tmp_path) == "ok"
     assert read_record(tmp_path / "record.json").warnings == ()
+
+
+# U+0605 ARABIC NUMBER MARK ABOVE is a format character that is drawn (over the digits after
+# it), and none of reportkit's fonts has it: the Typst engine failed with "internal error"
+# (its tagged PDF refuses a character its font cannot show), as it did for U+070F, U+0890,
+# U+0891, U+08E2, the Egyptian hieroglyph format controls and U+1680 OGHAM SPACE MARK, a space
+# that is drawn.
+DRAWN_FORMAT = {
+    "conference": {"title": "مؤتمر"},
+    "summary": "رقم \u0605١٢٣ و\u06dd٤ و\u0600٥ و\u1680 و\u08e2",
+}
+
+
+@pytest.mark.parametrize("target", list(TARGETS))
+def test_a_drawn_format_character_no_font_has_renders_in_every_writer(tmp_path, target):
+    assert check_export(Case(DRAWN_FORMAT, "json"), target, tmp_path) == "ok"
+
+
+def test_a_drawn_format_character_no_font_has_is_warned_about_and_strict_refuses_it(tmp_path):
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(DRAWN_FORMAT), encoding="utf-8")
+    result = run_cli("export", str(path), "--engine", "typst", "-o", str(tmp_path / "a.pdf"))
+    assert result.returncode == 0, result.stderr.decode()
+    assert "U+0605 ARABIC NUMBER MARK ABOVE" in result.stderr.decode()
+    result = run_cli("export", str(path), "--strict", "-o", str(tmp_path / "b.pdf"))
+    assert result.returncode == 2 and "U+0605" in result.stderr.decode()
+    assert not (tmp_path / "b.pdf").exists()
 
 
 # --- warnings ---------------------------------------------------------------------------------

@@ -5,12 +5,16 @@ be drawn with (`resources.font_stack` for its direction: the text fonts, then th
 emoji fallbacks). What none of them has is listed once — field, code point and character name —
 as a warning, or as an error under `--strict`.
 
-Characters that draw nothing are not checked: white space, and the format characters that only
-steer (bidi marks and isolates, ZWJ and ZWNJ, variation selectors, tag characters).
+Characters that draw nothing are not checked: white space, and the format characters that only steer
+(bidi marks and isolates, ZWJ and ZWNJ, variation selectors, tag characters). A few format
+characters and one space are drawn all the same and are checked like letters (`_DRAWN_FORMAT`): a
+font without them prints an empty box, and the Typst engine's tagged PDF refuses to print them at
+all.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -51,7 +55,20 @@ def coverage(family: str) -> frozenset[int]:
     return frozenset(codes)
 
 
+# The format characters (category Cf) that are not default-ignorable (Unicode's
+# DerivedCoreProperties): the prepended concatenation marks, which stand over the digits that
+# follow — U+0600–0605 ARABIC NUMBER SIGN … NUMBER MARK ABOVE, U+06DD ARABIC END OF AYAH, U+070F
+# SYRIAC ABBREVIATION MARK, U+0890–0891 ARABIC POUND and PIASTRE MARK ABOVE, U+08E2 ARABIC
+# DISPUTED END OF AYAH, the two Kaithi number signs — and the Egyptian hieroglyph format controls;
+# and the one space that is drawn, U+1680 OGHAM SPACE MARK (a stroke).
+_DRAWN_FORMAT = re.compile(
+    "[\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u1680\U000110bd\U000110cd\U00013430-\U0001343f]"
+)
+
+
 def _draws_nothing(char: str) -> bool:
+    if _DRAWN_FORMAT.match(char):
+        return False
     return (
         char.isspace()
         or unicodedata.category(char) in ("Cf", "Cc", "Zl", "Zp")

@@ -1,15 +1,13 @@
 """Random valid records, and the promise every one of them must keep: it renders in every format
 and engine, or fails with one line a user can act on.
 
-Records are built as plain data (what a user writes in YAML or JSON) from the text that matters
-for an Arabic report: Arabic with and without harakat, Persian and Urdu letters, presentation
-forms, Latin words and punctuation, three digit systems, bidi marks, isolates, embeddings and
-overrides, every kind of separator, emoji sequences, CJK, very short and very long texts, missing
-optional fields, several languages per text and machine translations.
-
-Titles and the reference stay at most 300 characters: longer ones hit two ReportLab limits that are
-known and being fixed elsewhere (the title block and the reference's QR code), and would hide
-every other finding.
+Records are built as plain data (what a user writes in YAML or JSON) from the text that matters for
+an Arabic report: Arabic with and without harakat, Persian and Urdu letters, presentation forms,
+Latin words and punctuation, three digit systems, bidi marks, isolates, embeddings and overrides,
+every other format character a record may hold, every kind of separator, emoji sequences, CJK, very
+short and very long texts (now and then a title, heading or reference of thousands of characters:
+longer than a page, longer than a QR code holds), optional fields left out or written empty (`city:`
+with nothing after it), several languages per text and machine translations.
 """
 
 from __future__ import annotations
@@ -25,21 +23,28 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 # ---------------------------------------------------------------------------------------------
-# Profiles: `ci` is bounded and the same on every run; `long` is random, for scripts/fuzz.py, and
-# keeps what it finds in the repository's .hypothesis folder so a failure replays on the next run.
+# Profiles. Both keep Hypothesis's example database in the repository's .hypothesis folder (never
+# in the home directory, which the tests point at a throwaway folder): a record that failed is
+# replayed first on the next run, until it passes.
+# `ci` (the test suite): a fixed number of new records per test after the replayed ones, and a
+# deadline per record that only a hang reaches — a record takes 0.1-6 s, a long one on a slow,
+# shared machine perhaps ten times that, and a deadline missed by timing noise would fail CI.
+# `long` (scripts/fuzz.py): as many records as time allows, no deadline.
 # ---------------------------------------------------------------------------------------------
 
 EXAMPLES_FOLDER = Path(__file__).resolve().parents[2] / ".hypothesis" / "reportkit"
 _SLOW_IS_FINE = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
+_DATABASE = DirectoryBasedExampleDatabase(str(EXAMPLES_FOLDER))
 
 settings.register_profile(
     "ci",
     max_examples=60,
-    deadline=dt.timedelta(seconds=30),  # WeasyPrint takes about a second for a small record
-    derandomize=True,
-    print_blob=True,
+    deadline=dt.timedelta(seconds=120),
+    database=_DATABASE,
+    print_blob=True,  # a failure prints the @reproduce_failure line that replays it anywhere
     suppress_health_check=_SLOW_IS_FINE,
 )
 
@@ -48,13 +53,11 @@ CI = settings.get_profile("ci")  # a decorator: tests use it without changing th
 
 
 def register_long_profile() -> None:
-    from hypothesis.database import DirectoryBasedExampleDatabase
-
     settings.register_profile(
         "long",
         max_examples=100,
         deadline=None,
-        database=DirectoryBasedExampleDatabase(str(EXAMPLES_FOLDER)),
+        database=_DATABASE,
         print_blob=True,
         suppress_health_check=_SLOW_IS_FINE,
     )
@@ -91,6 +94,26 @@ SEPARATORS = (
     + ["\u00a0", "\n", "\r\n", "\u2028", "\u2029", " \u2029", " \u2028", "\t", "  "]
     + ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u202f", "\u2009", "\u3000"]
 )
+
+
+def _format_characters() -> list[str]:
+    """Every format character (category Cf) a record may hold: the Arabic number signs and end
+    of ayah, which are drawn over the digits after them, and the many that only steer."""
+    from reportkit.record.text import TextCharacterError, check_characters
+
+    out = []
+    for code in range(0x110000):
+        char = chr(code)
+        if unicodedata.category(char) == "Cf":
+            try:
+                check_characters(char)
+            except TextCharacterError:
+                continue
+            out.append(char)
+    return out
+
+
+FORMAT_CHARACTERS = _format_characters()
 EMOJI = [
     "😀",
     "👍🏽",  # skin tone modifier
@@ -144,6 +167,7 @@ TOKENS = st.one_of(
     _number(),
     st.sampled_from(PUNCTUATION),
     st.sampled_from(BIDI_MARKS + ISOLATES + EMBEDDINGS),
+    st.tuples(st.sampled_from(FORMAT_CHARACTERS), _number()).map("".join),
     st.sampled_from(EMOJI),
     st.sampled_from(CJK_WORDS),
     st.sampled_from(SPECIALS),
@@ -160,11 +184,21 @@ def _nonblank(text: str) -> str:
     return text if text.strip() else "نص" + text  # a plain text may not be blank
 
 
+@st.composite
+def _title(draw) -> str:
+    # One title in 15 runs to thousands of characters (a weighted sample: Hypothesis draws
+    # integers(0, 14) == 0 far more often than one time in 15).
+    if draw(st.sampled_from([False] * 14 + [True])):
+        return draw(raw_text(200, 600))
+    return draw(raw_text(1, 20))[:300]
+
+
 def plain_text(kind: str = "short") -> st.SearchStrategy[str]:
-    """A plain record text: `short` (labels, names), `title` (at most 300 characters) or
-    `long` (summaries, paragraphs; now and then a few thousand characters)."""
+    """A plain record text: `short` (labels, names), `title` (titles, headings, references:
+    mostly under 300 characters, now and then one of thousands) or `long` (summaries, paragraphs;
+    now and then a few thousand characters)."""
     if kind == "title":
-        return raw_text(1, 20).map(lambda t: _nonblank(t[:300]))
+        return _title().map(_nonblank)
     if kind == "long":
         return st.one_of(raw_text(1, 3), raw_text(1, 40), raw_text(150, 500)).map(_nonblank)
     return st.one_of(raw_text(1, 2), raw_text(1, 8)).map(_nonblank)
@@ -292,20 +326,31 @@ def cases(draw) -> Case:
     def text(kind: str = "short"):
         return draw(text_value(languages, record_language, kind))
 
+    def written_empty() -> bool:
+        """An optional field present but empty (`city:` in YAML, null in JSON), as a template
+        filled in halfway leaves it."""
+        return draw(st.sampled_from([False] * 7 + [True]))
+
     conference: dict[str, Any] = {"title": text("title")}
     if draw(st.booleans()):
         conference["number"] = draw(st.one_of(st.integers(1, 200), st.integers(1, 10**30)))
     for key in ("organizer", "city", "country"):
         if draw(st.booleans()):
             conference[key] = text("title" if key == "organizer" else "short")
+        elif written_empty():
+            conference[key] = None
     conference.update(draw(date_fields()))
     if draw(st.booleans()):
-        conference["reference"] = draw(st.one_of(plain_text("title"), st.sampled_from(SPECIALS)))
+        conference["reference"] = draw(
+            st.one_of(plain_text("title"), st.sampled_from(SPECIALS), st.just(""), st.none())
+        )
     data: dict[str, Any] = {"conference": conference}
     if record_language != "ar" or draw(st.integers(0, 4)) == 0:
         data["language"] = record_language
     if draw(st.booleans()):
         data["summary"] = text("long")
+    elif written_empty():
+        data["summary"] = None
     for key in ("participants", "topics"):
         if draw(st.booleans()):
             data[key] = [text() for _ in range(draw(st.integers(0, 6)))]
@@ -315,16 +360,18 @@ def cases(draw) -> Case:
             item = {"text": text("long" if draw(st.integers(0, 3)) == 0 else "short")}
             if draw(st.booleans()):
                 item["category"] = text()
+            elif written_empty():
+                item["category"] = None
             recommendations.append(item)
         data["recommendations"] = recommendations
     if draw(st.booleans()):
-        data["sections"] = [
-            {
-                "heading": text("title"),
-                "paragraphs": [text("long") for _ in range(draw(st.integers(0, 3)))],
-            }
-            for _ in range(draw(st.integers(0, 3)))
-        ]
+        sections = []
+        for _ in range(draw(st.integers(0, 3))):
+            section: dict[str, Any] = {"heading": text("title")}
+            if not written_empty():  # a heading with no paragraphs key at all
+                section["paragraphs"] = [text("long") for _ in range(draw(st.integers(0, 3)))]
+            sections.append(section)
+        data["sections"] = sections
     return Case(
         data=data,
         file_format=draw(st.sampled_from(["yaml", "json"])),
@@ -374,9 +421,15 @@ def open_output(path: Path, fmt: str) -> None:
 
         with pikepdf.open(path) as pdf:
             assert len(pdf.pages) >= 1
-        info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, timeout=60)
-        assert info.returncode == 0, info.stderr
-        assert "Error" not in info.stderr, info.stderr
+        # pdftotext, not pdfinfo: it parses every page's content and fonts, not just the trailer.
+        text = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", str(path), "-"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert text.returncode == 0, text.stderr
+        assert "Error" not in text.stderr, text.stderr
     elif fmt == "docx":
         import docx
 
@@ -391,7 +444,8 @@ def open_output(path: Path, fmt: str) -> None:
 
 def check_export(case: Case, target: str, folder: Path) -> str:
     """Export `case` to one target in-process: "ok" with a file real readers open, or "user
-    error" with one line and no file. Anything else raises."""
+    error" with one line and no file — only with --strict, the one option that refuses a valid
+    record (for a character no font has). Anything else raises."""
     from reportkit.errors import ReportkitError
     from reportkit.export import export
 
@@ -404,6 +458,7 @@ def check_export(case: Case, target: str, folder: Path) -> str:
     except ReportkitError as err:
         message = str(err).strip()
         assert message and "\n" not in message, f"not a one-line message: {message!r}"
+        assert case.strict, f"a valid record was refused without --strict: {message}"
         assert not out.exists(), "a failed export left a file behind"
         return "user error"
     open_output(out, fmt)

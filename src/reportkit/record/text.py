@@ -24,10 +24,12 @@ soft hyphens, variation selectors (emoji and CJK variants), tag characters U+E00
 
 Line breaks: U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR, CR LF and a lone CR are valid in
 a record and become one line feed in the document model — the same as a line break written in the
-record (a YAML `|` block), which every writer already receives: ReportLab and Word break the line
-there, HTML and WeasyPrint treat it as white space. A record keeps its characters as written (its
-fingerprint is of the record), only the document's text is normalised. WeasyPrint cannot lay out
-a U+2029 it receives, so no writer receives one.
+record (a YAML `|` block) — and every writer breaks the line there (HTML and WeasyPrint with a
+`<br>`); one-line places (running header, bookmarks) print it as a space. A U+2029 is a line
+break, not a new paragraph: a record's text is one paragraph of the report, in step with its
+translations, and a separator typed into one language cannot split them. A record keeps its
+characters as written (its fingerprint is of the record), only the document's text is normalised.
+WeasyPrint cannot lay out a U+2029 it receives, so no writer receives one.
 
 Direction: bidi embeddings and overrides (U+202A–U+202E) are valid, and `reportkit validate`
 warns about them (`text_warnings`), because an override reverses what a reader sees. In the

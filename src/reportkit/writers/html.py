@@ -38,7 +38,9 @@ OUTLINE_CHARS = 200
 
 def short_text(text: str, limit: int) -> str:
     """`text` when it has at most `limit` characters; else its beginning, cut at a space near
-    the limit (or between letters, never before a combining mark), followed by "…"."""
+    the limit (or between letters, never before a combining mark), followed by "…". On one line:
+    a running header or a bookmark has no room for the text's line breaks, which become spaces."""
+    text = text.replace("\n", " ")
     if len(text) <= limit:
         return text
     cut = limit - 1
@@ -246,7 +248,12 @@ def run_html(
 
 
 def span_html(span: Span, cell: bool = False, print_breaks: bool = True) -> Markup:
-    """A Span's text as escaped HTML, run by run (`run_html`)."""
+    """A Span's text as escaped HTML, run by run (`run_html`); each line feed a `<br>`.
+
+    A line feed in a document text is a line break the record asks for (a YAML `|` block, or
+    U+2028/U+2029, which the document layer turns into line feeds): ReportLab, Typst and Word
+    break the line there, and so do the HTML and WeasyPrint pages, where it would otherwise be
+    white space. Each line's bidi controls are already closed on it (`record.text`)."""
     from markupsafe import Markup
 
     out = []
@@ -258,7 +265,8 @@ def span_html(span: Span, cell: bool = False, print_breaks: bool = True) -> Mark
             lang = span.run_lang(group[0])
             lang_attr = Markup(' lang="{}"').format(lang) if lang else Markup("")
             out.append(Markup('<bdi dir="ltr"{}>{}</bdi>').format(lang_attr, inner))
-    return Markup("").join(out)
+    html = Markup("").join(out)
+    return html.replace("\n", Markup("<br>")) if "\n" in html else html
 
 
 @cache

@@ -34,6 +34,7 @@ alternative text, and tables say what they hold and whether they have header row
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import io
@@ -62,6 +63,7 @@ from ...resources import (
     fonts_dir,
     templates_dir,
 )
+from ..html import REFERENCE_CHARS, RUNNING_CHARS, short_text
 from . import ooxml as x
 
 DEFAULT_TEMPLATE = "reference.docx"
@@ -1091,11 +1093,15 @@ class _Writer:
         x.table_borders(table._tbl)
         x.table_look(table._tbl)
         start, end = table.rows[0].cells
+        # The short one-line forms the PDF engines repeat: Word grows a header to hold its text,
+        # and a 2,500-character title repeated whole would fill most of every page.
         for i, span in enumerate(self.doc.running):
+            span = dataclasses.replace(span, text=short_text(span.text, RUNNING_CHARS))
             p = start.paragraphs[0] if i == 0 else start.add_paragraph()
             self._paragraph(p, span, style="Header", size=18, align=self._side(span, "start"))
         if self.doc.reference:
             span = self.doc.reference
+            span = dataclasses.replace(span, text=short_text(span.text, REFERENCE_CHARS))
             self._paragraph(
                 end.paragraphs[0], span, style="Header", size=18, align="end", base_rtl=self.rtl
             )
