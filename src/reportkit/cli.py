@@ -453,7 +453,7 @@ def _export_batch(sources: list[str], o: dict, jobs: int | None, cluster: str | 
         cluster=cluster,
         progress=wanted(quiet),
         quiet=quiet,
-        on_written=lambda path: say(str(path)),
+        on_written=lambda path: say(str(path)) if _is_regular_or_new(path) else None,
     )
     if result.failures:
         *reasons, count = summary(result)
@@ -615,13 +615,13 @@ def _record_output(output: str | None, default_name: str, inputs: list) -> str |
         target = Path(output) / default_name
     else:
         target = Path(output)
-        named = format_of(output)
-        if named is not None:
-            raise UsageError(
-                f"-o {output}: the extension says {named}, but this writes a record (YAML, or "
-                f"JSON for a .json name); name the file {target.stem}.yaml"
-            )
     refuse_overlaps([i for i in inputs if i is not None], [target])
+    named = format_of(target) if isinstance(target, Path) else None
+    if named is not None:
+        raise UsageError(
+            f"-o {output}: the extension says {named}, but this writes a record (YAML, or "
+            f"JSON for a .json name); name the file {target.stem}.yaml"
+        )
     return target
 
 
