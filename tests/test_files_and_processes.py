@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from conftest import EXAMPLE, run_cli
-from support.processes import alive, gone_within
+from support.processes import alive, descendants, gone_within
 
 
 @pytest.fixture
@@ -392,15 +392,50 @@ def test_a_read_only_folder_is_named_as_the_user_gave_it(
 # --- Processes ---------------------------------------------------------------------------------
 
 
-def _long_record(tmp_path: Path) -> Path:
+def _long_record(tmp_path: Path, times: int = 1) -> Path:
     data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     # About 70 pages: WeasyPrint renders it for several seconds, far longer than a worker that
     # notices its parent's end needs to exit.
-    data["recommendations"] = data["recommendations"] * 80
-    data["sections"] = data["sections"] * 16
+    data["recommendations"] = data["recommendations"] * 80 * times
+    data["sections"] = data["sections"] * 16 * times
     path = tmp_path / "long.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm", "kill-9"])
+@pytest.mark.parametrize("engine", ["reportlab", "typst"])
+def test_the_other_engines_end_with_the_export_leaving_no_file_and_no_process(
+    tmp_path, engine, how
+):
+    # ReportLab and Typst render in reportkit's own process (Typst in compiled code, which
+    # returns to Python between its steps): the export ends there and then, all of it.
+    record = _long_record(tmp_path, times=2)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reportkit", "export", str(record), "--engine", engine, "-v",
+         "-o", str(tmp_path / "long.pdf")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )  # fmt: skip
+    for line in proc.stderr:
+        if b"rendering pdf" in line:
+            break
+    time.sleep(0.3)
+    assert proc.poll() is None, "the export ended before the test could stop it"
+    started = descendants(proc.pid)
+    if how == "ctrl-c":
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        proc.send_signal(signal.SIGTERM if how == "sigterm" else signal.SIGKILL)
+    _, err = proc.communicate(timeout=60)
+    expected = {"ctrl-c": 130, "sigterm": 128 + signal.SIGTERM, "kill-9": -signal.SIGKILL}
+    assert proc.returncode == expected[how], err
+    if how != "kill-9":
+        assert err.decode().strip().splitlines()[-1].startswith("reportkit: error: ")
+    assert gone_within(started, 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.yaml"]
 
 
 def _children(pid: int) -> list[int]:
