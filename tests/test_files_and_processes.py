@@ -529,6 +529,34 @@ def test_version_and_short_help():
     assert b"Exit codes:" in run_cli("-h").stdout
 
 
+def _command_paths() -> list[tuple[str, ...]]:
+    """Every command and group of the real command line, as the words that name it."""
+    import typer
+
+    from reportkit.cli import app
+
+    paths = []
+
+    def walk(command, path):
+        paths.append(path)
+        for name, sub in getattr(command, "commands", {}).items():  # a group's (Typer's Click)
+            walk(sub, (*path, name))
+
+    walk(typer.main.get_command(app), ())
+    return paths[1:]
+
+
+def test_every_commands_help_ends_with_examples():
+    paths = _command_paths()
+    assert ("export",) in paths and ("models", "install") in paths and len(paths) >= 10
+    for path in paths:
+        result = run_cli(*path, "-h")
+        assert result.returncode == 0, path
+        help_text = result.stdout.decode()
+        assert "Examples:" in help_text, path
+        assert f"reportkit {' '.join(path)}" in help_text.split("Examples:", 1)[1], path
+
+
 def test_shell_completion_is_offered():
     assert b"--install-completion" in run_cli("--help").stdout
     result = run_cli("--show-completion", "bash")
