@@ -76,6 +76,7 @@ _EXTRAS = {
     "filelock": "translate",
     "pyhanko": "sign",
     "pyhanko_certvalidator": "sign",
+    "cryptography": "sign",
     "dask": "cluster",
     "distributed": "cluster",
     "typst": "typst",
