@@ -1,10 +1,12 @@
 """Pathological text in linear time: a single word of 200 KB, 1 MB and 2 MB (no space at all) and
-titles of 10,000 and 50,000 characters, exported to PDF by both engines as whole processes
+titles of 10,000 and 50,000 characters, exported to PDF by all three engines as whole processes
 (`reportkit export --engine …`), the median wall time and the peak resident memory of a few runs.
 
 The promise is linear growth: each size is printed with its ratio to the previous one, beside the
 ratio of the input sizes (double the input, about double the time). The titles have no organizer,
 so that the title is also the running header of every page: the worst case for a long title.
+And every character must reach the page: the last run's PDF is read back with poppler's
+`pdftotext`, and the characters of the word (or title) it lacks are counted ("lost 0").
 
 Run: .venv/bin/python benchmarks/bench_long_text.py [--repeat N] [--engine E ...] [--arabic]
      [--words 204800 1048576 2097152] [--titles 10000 50000] [--src OTHER/src] [--timeout S]
@@ -52,6 +54,17 @@ def title_record(n: int) -> dict:
     }
 
 
+def lost_characters(pdf: Path, expected: str) -> int:
+    """How many characters of `expected` (spaces aside) poppler does not find in `pdf`."""
+    from collections import Counter
+
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    missing = Counter(expected.replace(" ", "")) - Counter(text)
+    return sum(missing.values())
+
+
 def run_limited(cmd: list[str], timeout: float, env: dict) -> tuple[float, float] | None:
     """(wall seconds, peak resident MB) of one run in a process of its own, or None when it
     failed or took longer than `timeout` (then it is killed)."""
@@ -86,7 +99,7 @@ def measure(cmd: list[str], repeat: int, timeout: float, env: dict) -> dict | No
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--engine", nargs="+", default=["weasyprint", "reportlab"])
+    parser.add_argument("--engine", nargs="+", default=["weasyprint", "reportlab", "typst"])
     parser.add_argument("--words", nargs="*", type=int, default=[204_800, 1_048_576, 2_097_152])
     parser.add_argument("--titles", nargs="*", type=int, default=[10_000, 50_000])
     parser.add_argument("--arabic", action="store_true", help="Arabic letters instead of Latin")
@@ -100,6 +113,9 @@ def main() -> None:
     script = "Arabic" if args.arabic else "Latin"
     cases = [(f"{script} word of {n:,} letters", n, word_record(n, alphabet)) for n in args.words]
     cases += [(f"title of {n:,} characters", n, title_record(n)) for n in args.titles]
+    shown = {
+        name: r["summary"] if "word" in name else r["conference"]["title"] for name, _, r in cases
+    }
     print(f"code: {args.src}; {args.repeat} runs each, whole process (median wall, peak RSS)")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -124,8 +140,10 @@ def main() -> None:
                     n0, t0 = previous[kind]
                     growth = f"  input x{n / n0:.1f} -> time x{r['median_s'] / t0:.1f}"
                 previous[kind] = (n, r["median_s"])
+                lost = lost_characters(tmp / "out.pdf", shown[name])
                 print(
-                    f"{name:34s} median {r['median_s']:7.2f}s  peak {r['peak_mb']:6.0f} MB{growth}"
+                    f"{name:34s} median {r['median_s']:7.2f}s  peak {r['peak_mb']:6.0f} MB  "
+                    f"lost {lost}{growth}"
                 )
 
 
