@@ -610,6 +610,8 @@ def _run_without(modules: tuple[str, ...], tmp_path: Path, *args: str):
         ("export", "EXAMPLE", "--lang", "en", "-f", "html"),
         ("translate", "EXAMPLE", "--to", "en"),
         ("models", "list"),
+        ("models", "install", "--file", "EXAMPLE"),  # the extra is named before the file is read
+        ("models", "install", "ar", "en"),
     ],
 )
 def test_a_missing_translate_extra_names_the_install_command(args, tmp_path):
