@@ -145,6 +145,35 @@ def test_a_fifo_is_written_through_not_replaced(record, tmp_path):
     assert result.stdout == b""  # the path is not printed into a stream that may carry the file
 
 
+def _own_null_device(folder: Path) -> Path:
+    """A character device like /dev/null (1, 3), made in the test's folder: writing to it goes
+    nowhere, and replacing it would turn it into a regular file."""
+    device = folder / "null"
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        with open(device, "wb") as f:  # a file system mounted nodev refuses to open it
+            f.write(b"")
+    except OSError:
+        pytest.skip("device files cannot be made or opened here (not root, or nodev)")
+    return device
+
+
+@pytest.mark.parametrize("command", ["export", "extract", "translate"])
+def test_a_device_is_written_through_not_replaced(record, report_pdf, tmp_path, command):
+    device = _own_null_device(tmp_path)
+    args = {
+        "export": ("export", str(record), "-f", "html", "-o", str(device)),
+        "extract": ("extract", str(report_pdf), "-o", str(device)),
+        # nothing to translate (the record has it all): no model is needed to reach the write
+        "translate": ("translate", str(record), "--to", "ar", "-o", str(device)),
+    }[command]
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_ISCHR(os.lstat(device).st_mode) and os.lstat(device).st_rdev == os.makedev(1, 3)
+    assert result.stdout == b""  # the device's name is not printed as a file written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null", "r.yaml"]
+
+
 def test_a_link_keeps_pointing_at_its_replaced_target(record, tmp_path):
     target = tmp_path / "kept.html"
     target.write_text("old")
