@@ -117,6 +117,10 @@ def test_a_trailing_slash_means_a_folder(record, tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "new").is_dir()
     assert [p.name for p in (tmp_path / "new").iterdir()] == ["r.html"]
+    # an existing folder is a folder without the slash too
+    result = run_cli("export", str(record), "-f", "docx", "-o", str(tmp_path / "new"))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == ["r.docx", "r.html"]
 
 
 def test_dash_writes_the_one_format_to_standard_output(record, tmp_path):
