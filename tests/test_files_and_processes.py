@@ -130,6 +130,20 @@ def test_dash_writes_the_one_format_to_standard_output(record, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.yaml"]
 
 
+def test_translate_writes_to_standard_output_and_by_extension(record, tmp_path):
+    # --to ar: the record has every Arabic text, so no model is needed to reach the write
+    result = run_cli("translate", str(record), "--to", "ar", "-o", "-", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    written = yaml.safe_load(result.stdout)
+    assert written["conference"]["reference"] and written["recommendations"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.yaml"]
+    result = run_cli("translate", str(record), "--to", "ar", "-o", "out.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    import json
+
+    assert json.loads((tmp_path / "out.json").read_text(encoding="utf-8")) == written
+
+
 def test_a_fifo_is_written_through_not_replaced(record, tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
