@@ -1,6 +1,8 @@
 """Pathological text in linear time: a single word of 200 KB, 1 MB and 2 MB (no space at all) and
 titles of 10,000 and 50,000 characters, exported to PDF by all three engines as whole processes
-(`reportkit export --engine …`), the median wall time and the peak resident memory of a few runs.
+(`reportkit export --engine …`), the median wall time, CPU time and the peak resident memory of a
+few runs. On a shared machine the CPU time (the renderer process's included) is the steadier
+measure of growth.
 
 The promise is linear growth: each size is printed with its ratio to the previous one, beside the
 ratio of the input sizes (double the input, about double the time). The titles have no organizer,
@@ -65,9 +67,10 @@ def lost_characters(pdf: Path, expected: str) -> int:
     return sum(missing.values())
 
 
-def run_limited(cmd: list[str], timeout: float, env: dict) -> tuple[float, float] | None:
-    """(wall seconds, peak resident MB) of one run in a process of its own, or None when it
-    failed or took longer than `timeout` (then it is killed)."""
+def run_limited(cmd: list[str], timeout: float, env: dict) -> tuple[float, float, float] | None:
+    """(wall seconds, peak resident MB, CPU seconds) of one run in a process of its own (its
+    CPU time includes the renderer process it waited for), or None when it failed or took
+    longer than `timeout` (then it is killed)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     timer = threading.Timer(timeout, proc.kill)
@@ -82,18 +85,23 @@ def run_limited(cmd: list[str], timeout: float, env: dict) -> tuple[float, float
     if os.waitstatus_to_exitcode(status) != 0:
         print(f"    failed after {wall:.1f}s: {(err or ['killed'])[-1][:150]}")
         return None
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def measure(cmd: list[str], repeat: int, timeout: float, env: dict) -> dict | None:
-    walls, peaks = [], []
+    walls, peaks, cpus = [], [], []
     for _ in range(repeat):
         result = run_limited(cmd, timeout, env)
         if result is None:
             return None  # a failure or a timeout is not repeated
         walls.append(result[0])
         peaks.append(result[1])
-    return {"median_s": statistics.median(walls), "peak_mb": max(peaks)}
+        cpus.append(result[2])
+    return {
+        "median_s": statistics.median(walls),
+        "peak_mb": max(peaks),
+        "cpu_s": statistics.median(cpus),
+    }
 
 
 def main() -> None:
@@ -121,7 +129,7 @@ def main() -> None:
         tmp = Path(tmp)
         for engine in args.engine:
             print(f"\n## --engine {engine}")
-            previous: dict[str, tuple[int, float]] = {}
+            previous: dict[str, tuple[int, float, float]] = {}
             for name, n, record in cases:
                 kind = name.split(" of ")[0]
                 source = tmp / "record.yaml"
@@ -137,13 +145,16 @@ def main() -> None:
                     continue
                 growth = ""
                 if kind in previous:
-                    n0, t0 = previous[kind]
-                    growth = f"  input x{n / n0:.1f} -> time x{r['median_s'] / t0:.1f}"
-                previous[kind] = (n, r["median_s"])
+                    n0, t0, c0 = previous[kind]
+                    growth = (
+                        f"  input x{n / n0:.1f} -> time x{r['median_s'] / t0:.1f}, "
+                        f"CPU x{r['cpu_s'] / c0:.1f}"
+                    )
+                previous[kind] = (n, r["median_s"], r["cpu_s"])
                 lost = lost_characters(tmp / "out.pdf", shown[name])
                 print(
-                    f"{name:34s} median {r['median_s']:7.2f}s  peak {r['peak_mb']:6.0f} MB  "
-                    f"lost {lost}{growth}"
+                    f"{name:34s} median {r['median_s']:7.2f}s  CPU {r['cpu_s']:7.2f}s  "
+                    f"peak {r['peak_mb']:6.0f} MB  lost {lost}{growth}"
                 )
 
 
