@@ -302,7 +302,9 @@ def test_broken_installed_packages_are_skipped_with_one_warning_each(sandbox, bu
     assert lines(exported) == lines(listed)
     assert "conference. security" in out.read_text(encoding="utf-8")
 
-    missing = run_cli("translate", str(sandbox.record()), "--to", "fr", "-o", str(out))
+    missing = run_cli(
+        "translate", str(sandbox.record()), "--to", "fr", "-o", str(sandbox.root / "fr.yaml")
+    )
     assert missing.returncode == 2
     assert lines(missing)[0] == lines(listed)[0]
     assert "reportkit models install en fr" in lines(missing)[1]
