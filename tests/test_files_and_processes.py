@@ -641,7 +641,9 @@ def _run_without(modules: tuple[str, ...], tmp_path: Path, *args: str):
         "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
         "sys.meta_path.insert(0, _Missing())\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(blocker)}
+    # the blocker first, then the code under test where PYTHONPATH names it (a worktree's src)
+    pythonpath = os.pathsep.join(filter(None, [str(blocker), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": pythonpath}
     return subprocess.run(
         [sys.executable, "-m", "reportkit", *args],
         capture_output=True,
