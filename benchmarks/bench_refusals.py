@@ -63,6 +63,12 @@ def cases(tmp: Path) -> dict[str, list[str]]:
         password=b"bench",
     )
     zip_bomb = argos_packages.zip_bomb(tmp / "bomb.argosmodel")
+    report = tmp / "report.pdf"
+    subprocess.run(
+        RK + ["export", str(record), "--engine", "reportlab", "-o", str(report)], check=True
+    )
+    glossary = tmp / "glossary.yaml"
+    glossary.write_text("- ar: مجلس الأمن\n  en: Security Council\n  article: 5\n", "utf-8")
 
     def docx_with(template: Path) -> list[str]:
         return RK + ["export", str(record), "-f", "docx", "--docx-template", str(template),
@@ -79,6 +85,11 @@ def cases(tmp: Path) -> dict[str, list[str]]:
         "--sign with an expired certificate": RK
         + ["export", str(record), "--sign", str(expired), "-o", str(tmp / "o.pdf")],
         "models install --file: zip bomb": RK + ["models", "install", "--file", str(zip_bomb)],
+        "models install ar en, offline": RK + ["models", "install", "ar", "en"],
+        "extract -o x.pdf": RK + ["extract", str(report), "-o", str(tmp / "x.pdf")],
+        "translate --glossary: a number as article": RK
+        + ["translate", str(record), "--to", "en", "--glossary", str(glossary)],
+        "translate --to xx": RK + ["translate", str(record), "--to", "xx"],
     }
 
 
@@ -93,6 +104,12 @@ def main() -> None:
             "REPORTKIT_SIGN_PASSWORD": "bench",
             "ARGOS_PACKAGES_DIR": str(tmp_path / "packages"),
             "XDG_CACHE_HOME": str(tmp_path / "cache"),
+            # no package index, no proxy: what a machine without internet sees, at once
+            "ARGOS_PACKAGE_INDEX": "http://127.0.0.1:9/",
+            "https_proxy": "",
+            "http_proxy": "",
+            "HTTPS_PROXY": "",
+            "HTTP_PROXY": "",
         }
         print(f"## Refusals: median of {args.repeat} runs; bounds {LIMIT_S} s and {LIMIT_MB} MB")
         worst_s = worst_mb = 0.0

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from conftest import EXAMPLE, run_cli
-from support.processes import alive, gone_within
+from support.processes import alive, descendants, gone_within
 
 
 @pytest.fixture
@@ -117,6 +117,10 @@ def test_a_trailing_slash_means_a_folder(record, tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "new").is_dir()
     assert [p.name for p in (tmp_path / "new").iterdir()] == ["r.html"]
+    # an existing folder is a folder without the slash too
+    result = run_cli("export", str(record), "-f", "docx", "-o", str(tmp_path / "new"))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == ["r.docx", "r.html"]
 
 
 def test_dash_writes_the_one_format_to_standard_output(record, tmp_path):
@@ -124,6 +128,20 @@ def test_dash_writes_the_one_format_to_standard_output(record, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(b"%PDF-") and result.stdout.rstrip().endswith(b"%%EOF")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.yaml"]
+
+
+def test_translate_writes_to_standard_output_and_by_extension(record, tmp_path):
+    # --to ar: the record has every Arabic text, so no model is needed to reach the write
+    result = run_cli("translate", str(record), "--to", "ar", "-o", "-", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    written = yaml.safe_load(result.stdout)
+    assert written["conference"]["reference"] and written["recommendations"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.yaml"]
+    result = run_cli("translate", str(record), "--to", "ar", "-o", "out.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    import json
+
+    assert json.loads((tmp_path / "out.json").read_text(encoding="utf-8")) == written
 
 
 def test_a_fifo_is_written_through_not_replaced(record, tmp_path):
@@ -143,6 +161,35 @@ def test_a_fifo_is_written_through_not_replaced(record, tmp_path):
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert received.startswith(b"<!DOCTYPE html>")
     assert result.stdout == b""  # the path is not printed into a stream that may carry the file
+
+
+def _own_null_device(folder: Path) -> Path:
+    """A character device like /dev/null (1, 3), made in the test's folder: writing to it goes
+    nowhere, and replacing it would turn it into a regular file."""
+    device = folder / "null"
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        with open(device, "wb") as f:  # a file system mounted nodev refuses to open it
+            f.write(b"")
+    except OSError:
+        pytest.skip("device files cannot be made or opened here (not root, or nodev)")
+    return device
+
+
+@pytest.mark.parametrize("command", ["export", "extract", "translate"])
+def test_a_device_is_written_through_not_replaced(record, report_pdf, tmp_path, command):
+    device = _own_null_device(tmp_path)
+    args = {
+        "export": ("export", str(record), "-f", "html", "-o", str(device)),
+        "extract": ("extract", str(report_pdf), "-o", str(device)),
+        # nothing to translate (the record has it all): no model is needed to reach the write
+        "translate": ("translate", str(record), "--to", "ar", "-o", str(device)),
+    }[command]
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_ISCHR(os.lstat(device).st_mode) and os.lstat(device).st_rdev == os.makedev(1, 3)
+    assert result.stdout == b""  # the device's name is not printed as a file written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null", "r.yaml"]
 
 
 def test_a_link_keeps_pointing_at_its_replaced_target(record, tmp_path):
@@ -199,18 +246,243 @@ def test_quiet_prints_nothing_and_verbose_says_each_step(record, tmp_path):
     assert b"rendering html" in loud.stderr and b"writing v.html" in loud.stderr
 
 
+# --- Every command that writes files follows the same rules -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def report_pdf(tmp_path_factory) -> Path:
+    """A reportkit PDF for `extract` to read (ReportLab: the quickest engine)."""
+    pdf = tmp_path_factory.mktemp("report") / "report.pdf"
+    result = run_cli("export", str(EXAMPLE), "--engine", "reportlab", "-o", str(pdf))
+    assert result.returncode == 0, result.stderr
+    return pdf
+
+
+def _read_fifo_while(fifo: Path, args: tuple[str, ...], **kwargs):
+    """Run the command with a reader on the FIFO `fifo`; (result, the bytes the reader got)."""
+    received = bytearray()
+
+    def read():
+        with open(fifo, "rb") as f:
+            received.extend(f.read())
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    result = run_cli(*args, **kwargs)
+    reader.join(timeout=60)
+    return result, bytes(received)
+
+
+def test_extract_writes_through_a_fifo_and_a_link_and_to_standard_output(report_pdf, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result, received = _read_fifo_while(fifo, ("extract", str(report_pdf), "-o", str(fifo)))
+    assert result.returncode == 0, result.stderr
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and result.stdout == b""
+    expected = yaml.safe_load(received)
+    assert expected["conference"]["reference"]
+
+    target = tmp_path / "kept.yaml"
+    target.write_text("old")
+    link = tmp_path / "link.yaml"
+    link.symlink_to(target.name)
+    result = run_cli("extract", str(report_pdf), "-o", str(link))
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and os.readlink(link) == "kept.yaml"
+    assert yaml.safe_load(target.read_text(encoding="utf-8")) == expected
+
+    result = run_cli("extract", str(report_pdf), cwd=tmp_path)  # standard output by default
+    assert result.returncode == 0 and yaml.safe_load(result.stdout) == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.yaml", "link.yaml", "pipe"]
+
+
+def test_extract_into_a_folder_or_by_the_extension_of_output(report_pdf, tmp_path):
+    result = run_cli("extract", str(report_pdf), "-o", "new/", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in (tmp_path / "new").iterdir()] == ["report.yaml"]
+    expected = yaml.safe_load((tmp_path / "new" / "report.yaml").read_text(encoding="utf-8"))
+    result = run_cli("extract", str(report_pdf), "-o", "record.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    import json
+
+    assert json.loads((tmp_path / "record.json").read_text(encoding="utf-8")) == expected
+    assert run_cli("validate", str(tmp_path / "record.json")).returncode == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("extract", "REPORT", "-o", "x.pdf"), ("translate", "RECORD", "--to", "en", "-o", "x.html")],
+)
+def test_a_record_written_under_another_formats_extension_is_refused(
+    report_pdf, record, tmp_path, args
+):
+    args = tuple({"REPORT": str(report_pdf), "RECORD": str(record)}.get(a, a) for a in args)
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    line = one_error_line(result)
+    assert "the extension says" in line and "name the file x.yaml" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.yaml"]
+
+
+def test_extract_honours_the_umask_and_keeps_a_replaced_files_mode(report_pdf, tmp_path):
+    new = tmp_path / "new.yaml"
+    result = _cli_with_umask(0o027, "extract", str(report_pdf), "-o", str(new))
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(new.stat().st_mode) == 0o640
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("old")
+    secret.chmod(0o600)
+    assert _cli_with_umask(0o022, "extract", str(report_pdf), "-o", str(secret)).returncode == 0
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600 and secret.read_text() != "old"
+
+
+def _records(folder: Path, *names: str) -> list[Path]:
+    folder.mkdir()
+    for name in names:
+        (folder / name).write_bytes(EXAMPLE.read_bytes())
+    return [folder / name for name in names]
+
+
+def test_a_batch_writes_each_output_the_way_a_single_export_does(tmp_path):
+    _records(tmp_path / "records", "fifo.yaml", "link.yaml", "secret.yaml", "new.yaml")
+    out = tmp_path / "out"
+    out.mkdir()
+    os.mkfifo(out / "fifo.html")
+    kept = tmp_path / "kept.html"
+    kept.write_text("old")
+    (out / "link.html").symlink_to(kept)
+    (out / "secret.html").write_text("old")
+    (out / "secret.html").chmod(0o600)
+    received = bytearray()
+
+    def read():
+        with open(out / "fifo.html", "rb") as f:
+            received.extend(f.read())
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    result = _cli_with_umask(0o027, "export", str(tmp_path / "records"), "-f", "html",
+                             "-o", str(out), "-j", "1")  # fmt: skip
+    reader.join(timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert received.startswith(b"<!DOCTYPE html>") and stat.S_ISFIFO(
+        os.lstat(out / "fifo.html").st_mode
+    )
+    assert (out / "link.html").is_symlink() and kept.read_bytes().startswith(b"<!DOCTYPE html>")
+    assert stat.S_IMODE((out / "secret.html").stat().st_mode) == 0o600
+    assert (out / "secret.html").read_bytes().startswith(b"<!DOCTYPE html>")
+    assert stat.S_IMODE((out / "new.html").stat().st_mode) == 0o640
+    assert sorted(p.name for p in out.iterdir()) == [
+        "fifo.html", "link.html", "new.html", "secret.html",
+    ]  # fmt: skip
+    # the FIFO's path is not printed into what may be the stream that carries the file
+    assert sorted(result.stdout.decode().split()) == sorted(
+        str(out / n) for n in ("link.html", "new.html", "secret.html")
+    )
+
+
+def test_a_batch_output_that_is_one_of_its_records_by_a_link_is_refused(tmp_path):
+    first, _ = _records(tmp_path / "records", "a.yaml", "b.yaml")
+    before = first.read_bytes()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.html").symlink_to(first)
+    result = run_cli("export", str(tmp_path / "records"), "-f", "html", "-o", str(out))
+    assert result.returncode == 2
+    assert "that is the input file" in one_error_line(result)
+    assert first.read_bytes() == before and sorted(p.name for p in out.iterdir()) == ["a.html"]
+
+
+def test_template_init_honours_the_umask_and_never_writes_through_a_link(tmp_path):
+    result = _cli_with_umask(0o027, "template", "init", str(tmp_path / "mine"))
+    assert result.returncode == 0, result.stderr
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "mine").iterdir()}
+    assert modes == {"README.md": 0o640, "report.css": 0o640, "report.html.j2": 0o640}
+    folder = tmp_path / "linked"
+    folder.mkdir()
+    (folder / "report.css").symlink_to(tmp_path / "elsewhere.css")  # pointing at nothing yet
+    result = run_cli("template", "init", str(folder))
+    assert result.returncode == 2
+    assert "report.css exists" in one_error_line(result)
+    assert not (tmp_path / "elsewhere.css").exists()
+    assert [p.name for p in folder.iterdir()] == ["report.css"]
+
+
+@pytest.mark.parametrize(
+    "command, shown",
+    [
+        (("export", "RECORD", "-f", "html", "-o", "ro/report.html"), "ro/report.html"),
+        (("export", "RECORD", "-f", "pdf", "-f", "html", "-o", "ro/"), "ro/r.pdf"),
+        (("export", "records", "-f", "html", "-o", "ro", "-j", "1"), "ro/a.html"),
+        (("extract", "REPORT", "-o", "ro/record.yaml"), "ro/record.yaml"),
+        (("template", "init", "ro/templates"), "ro/templates"),
+    ],
+    ids=["export", "export-formats", "batch", "extract", "template-init"],
+)
+def test_a_read_only_folder_is_named_as_the_user_gave_it(
+    record, report_pdf, tmp_path, command, shown
+):
+    from support.processes import read_only_folder, run_without_root_override
+
+    _records(tmp_path / "records", "a.yaml", "b.yaml")
+    read_only_folder(tmp_path / "ro")
+    names = {"RECORD": str(record), "REPORT": str(report_pdf)}
+    args = [sys.executable, "-m", "reportkit", *(names.get(a, a) for a in command)]
+    result = run_without_root_override(args, capture_output=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    line = one_error_line(result)
+    assert line.startswith(f"reportkit: error: {shown}: cannot write: permission denied")
+    assert ".part" not in line and str(tmp_path) not in line
+    assert list((tmp_path / "ro").iterdir()) == []
+
+
 # --- Processes ---------------------------------------------------------------------------------
 
 
-def _long_record(tmp_path: Path) -> Path:
+def _long_record(tmp_path: Path, times: int = 1) -> Path:
     data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     # About 70 pages: WeasyPrint renders it for several seconds, far longer than a worker that
     # notices its parent's end needs to exit.
-    data["recommendations"] = data["recommendations"] * 80
-    data["sections"] = data["sections"] * 16
+    data["recommendations"] = data["recommendations"] * 80 * times
+    data["sections"] = data["sections"] * 16 * times
     path = tmp_path / "long.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm", "kill-9"])
+@pytest.mark.parametrize("engine", ["reportlab", "typst"])
+def test_the_other_engines_end_with_the_export_leaving_no_file_and_no_process(
+    tmp_path, engine, how
+):
+    # ReportLab and Typst render in reportkit's own process (Typst in compiled code, which
+    # returns to Python between its steps): the export ends there and then, all of it.
+    record = _long_record(tmp_path, times=2)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reportkit", "export", str(record), "--engine", engine, "-v",
+         "-o", str(tmp_path / "long.pdf")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )  # fmt: skip
+    for line in proc.stderr:
+        if b"rendering pdf" in line:
+            break
+    time.sleep(0.3)
+    assert proc.poll() is None, "the export ended before the test could stop it"
+    started = descendants(proc.pid)
+    if how == "ctrl-c":
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        proc.send_signal(signal.SIGTERM if how == "sigterm" else signal.SIGKILL)
+    _, err = proc.communicate(timeout=60)
+    expected = {"ctrl-c": 130, "sigterm": 128 + signal.SIGTERM, "kill-9": -signal.SIGKILL}
+    assert proc.returncode == expected[how], err
+    if how != "kill-9":
+        assert err.decode().strip().splitlines()[-1].startswith("reportkit: error: ")
+    assert gone_within(started, 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.yaml"]
 
 
 def _children(pid: int) -> list[int]:
@@ -304,6 +576,34 @@ def test_version_and_short_help():
     assert b"Exit codes:" in run_cli("-h").stdout
 
 
+def _command_paths() -> list[tuple[str, ...]]:
+    """Every command and group of the real command line, as the words that name it."""
+    import typer
+
+    from reportkit.cli import app
+
+    paths = []
+
+    def walk(command, path):
+        paths.append(path)
+        for name, sub in getattr(command, "commands", {}).items():  # a group's (Typer's Click)
+            walk(sub, (*path, name))
+
+    walk(typer.main.get_command(app), ())
+    return paths[1:]
+
+
+def test_every_commands_help_ends_with_examples():
+    paths = _command_paths()
+    assert ("export",) in paths and ("models", "install") in paths and len(paths) >= 10
+    for path in paths:
+        result = run_cli(*path, "-h")
+        assert result.returncode == 0, path
+        help_text = result.stdout.decode()
+        assert "Examples:" in help_text, path
+        assert f"reportkit {' '.join(path)}" in help_text.split("Examples:", 1)[1], path
+
+
 def test_shell_completion_is_offered():
     assert b"--install-completion" in run_cli("--help").stdout
     result = run_cli("--show-completion", "bash")
@@ -341,7 +641,9 @@ def _run_without(modules: tuple[str, ...], tmp_path: Path, *args: str):
         "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
         "sys.meta_path.insert(0, _Missing())\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(blocker)}
+    # the blocker first, then the code under test where PYTHONPATH names it (a worktree's src)
+    pythonpath = os.pathsep.join(filter(None, [str(blocker), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": pythonpath}
     return subprocess.run(
         [sys.executable, "-m", "reportkit", *args],
         capture_output=True,
@@ -357,6 +659,8 @@ def _run_without(modules: tuple[str, ...], tmp_path: Path, *args: str):
         ("export", "EXAMPLE", "--lang", "en", "-f", "html"),
         ("translate", "EXAMPLE", "--to", "en"),
         ("models", "list"),
+        ("models", "install", "--file", "EXAMPLE"),  # the extra is named before the file is read
+        ("models", "install", "ar", "en"),
     ],
 )
 def test_a_missing_translate_extra_names_the_install_command(args, tmp_path):

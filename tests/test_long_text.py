@@ -168,6 +168,9 @@ def test_a_2500_character_title_alone_paginates(engine, tmp_path):
     pdf = _export(record, engine, tmp_path)
     assert not _lost(record["conference"]["title"], pdftotext(pdf))
     assert _off_page(pdf) == 0
+    # beside the title's short form, the running header keeps the short reference on one line
+    header = pdftotext(pdf, "-f", "2", "-l", "2", "-x", "0", "-y", "0", "-W", "595", "-H", "80")
+    assert "GS/1/2024" in header
 
 
 # -- the pieces the engines are built from --------------------------------------------------

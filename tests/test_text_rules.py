@@ -14,10 +14,9 @@ from hypothesis import strategies as st
 from conftest import run_cli
 from reportkit.document import build_document
 from reportkit.errors import RecordError
-from reportkit.export import ExportOptions, export
 from reportkit.record import read_record, record_from_data
 from reportkit.record.text import PDF, PDI, document_text
-from support.readers import normalize, pdftotext
+from support.readers import docx_to_pdf, normalize, pdftotext
 from support.strategies import CI, TARGETS, Case, check_export, raw_text
 
 LRE, RLE, LRO, RLO = "\u202a", "\u202b", "\u202d", "\u202e"
@@ -179,9 +178,10 @@ def test_no_span_of_the_document_can_reorder_text_outside_it():
     assert RLO not in doc.meta.title.split(PDF)[-1]  # metadata is built from confined Spans
 
 
-@pytest.mark.parametrize("engine", ["weasyprint", "reportlab"])
-def test_an_override_in_a_category_leaves_the_recommendation_after_it_readable(tmp_path, engine):
-    # Before confinement ReportLab printed "Cat retfa sdrow elbisiv — yroge".
+@pytest.mark.parametrize("target", ["weasyprint", "reportlab", "typst", "docx"])
+def test_an_override_in_a_category_leaves_the_recommendation_after_it_readable(tmp_path, target):
+    # Before confinement ReportLab printed "Cat retfa sdrow elbisiv — yroge". Through the real
+    # command, every PDF engine, and the DOCX as LibreOffice lays it out.
     data = {
         "language": "en",
         "conference": {"title": "Leak test"},
@@ -189,8 +189,30 @@ def test_an_override_in_a_category_leaves_the_recommendation_after_it_readable(t
     }
     path = tmp_path / "record.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    export(path, ["pdf"], tmp_path / "out.pdf", ExportOptions(engine=engine, verification=False))
-    assert "visible words after" in pdftotext(tmp_path / "out.pdf", "-layout")
+    if target == "docx":
+        out = tmp_path / "out.docx"
+        result = run_cli("export", str(path), "-o", str(out), "--no-verification")
+        assert result.returncode == 0, result.stderr
+        pdf = docx_to_pdf(out, tmp_path)
+    else:
+        pdf = tmp_path / "out.pdf"
+        result = run_cli(
+            "export", str(path), "--engine", target, "-o", str(pdf), "--no-verification"
+        )
+        assert result.returncode == 0, result.stderr
+    assert "visible words after" in pdftotext(pdf, "-layout")
+    assert "U+202E RIGHT-TO-LEFT OVERRIDE" in result.stderr.decode()
+
+
+def test_validate_warns_about_an_override_naming_its_field_and_code_point(tmp_path):
+    path = tmp_path / "record.yaml"
+    path.write_text(f"conference:\n  title: مؤتمر\n  reference: GS/{RLO}12\n", encoding="utf-8")
+    result = run_cli("validate", str(path))
+    assert result.returncode == 0 and result.stdout == b"ok\n"
+    assert result.stderr.decode().splitlines() == [
+        f"reportkit: warning: {path}:3:17: conference.reference: contains U+202E RIGHT-TO-LEFT "
+        "OVERRIDE, which reverses the text a reader sees"
+    ]
 
 
 # --- refused and kept characters --------------------------------------------------------------

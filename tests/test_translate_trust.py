@@ -302,7 +302,9 @@ def test_broken_installed_packages_are_skipped_with_one_warning_each(sandbox, bu
     assert lines(exported) == lines(listed)
     assert "conference. security" in out.read_text(encoding="utf-8")
 
-    missing = run_cli("translate", str(sandbox.record()), "--to", "fr", "-o", str(out))
+    missing = run_cli(
+        "translate", str(sandbox.record()), "--to", "fr", "-o", str(sandbox.root / "fr.yaml")
+    )
     assert missing.returncode == 2
     assert lines(missing)[0] == lines(listed)[0]
     assert "reportkit models install en fr" in lines(missing)[1]
@@ -553,21 +555,33 @@ def _permission_denied(*args):
     raise PermissionError(13, "Permission denied")
 
 
-@pytest.mark.skipif(
-    not hasattr(__import__("os"), "geteuid") or __import__("os").geteuid() == 0,
-    reason="root writes to read-only folders",
-)
-def test_a_read_only_cache_folder_is_done_without(tmp_path, capsys):
-    from reportkit.translate import memory
+@pytest.mark.parametrize("memory_exists", [False, True], ids=["no-memory-yet", "read-only-memory"])
+def test_a_read_only_cache_is_done_without(translating, memory_exists):
+    import os
+    import sys
 
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o555)
-    try:
-        assert isinstance(memory.open_memory(folder / "tm.sqlite3"), memory.NoMemory)
-    finally:
-        folder.chmod(0o755)
-    assert "going on without it" in capsys.readouterr().err
+    from support.processes import read_only_folder, run_without_root_override
+
+    sandbox = translating
+    if memory_exists:
+        _fill_memory(sandbox)
+        sandbox.memory.chmod(0o444)
+    read_only_folder(sandbox.memory.parent)  # even for root: the command gives up its override
+    before = sorted(sandbox.memory.parent.iterdir())
+    out = sandbox.root / "out.yaml"
+    record = sandbox.record({**RECORD, "summary": "تقرير الدورة"})  # new to the memory
+    result = run_without_root_override(
+        [sys.executable, "-m", "reportkit", "translate", str(record), "--to", "en",
+         "-o", str(out)],
+        capture_output=True, timeout=120, env=os.environ,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    data = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert data["summary"]["en"]["text"] == "report session"
+    [warning, _summary] = lines(result)
+    assert warning.startswith(f"reportkit: warning: translation memory {sandbox.memory}")
+    assert warning.endswith("going on without it")
+    assert sorted(sandbox.memory.parent.iterdir()) == before  # nothing set aside or added
 
 
 def test_failures_after_opening_degrade_to_no_memory_with_one_warning(tmp_path, capsys):

@@ -76,6 +76,7 @@ _EXTRAS = {
     "filelock": "translate",
     "pyhanko": "sign",
     "pyhanko_certvalidator": "sign",
+    "cryptography": "sign",
     "dask": "cluster",
     "distributed": "cluster",
     "typst": "typst",
@@ -452,7 +453,7 @@ def _export_batch(sources: list[str], o: dict, jobs: int | None, cluster: str | 
         cluster=cluster,
         progress=wanted(quiet),
         quiet=quiet,
-        on_written=lambda path: say(str(path)),
+        on_written=lambda path: say(str(path)) if _is_regular_or_new(path) else None,
     )
     if result.failures:
         *reasons, count = summary(result)
@@ -557,8 +558,9 @@ def translate(
         typer.Option(
             "--output",
             "-o",
-            help="Where to write the translated record (YAML; - is standard output; a folder "
-            "gets RECORD.translated.yaml). Default: RECORD.translated.yaml here.",
+            help="Where to write the translated record (YAML, or JSON for a .json name; - is "
+            "standard output; a folder gets RECORD.translated.yaml). "
+            "Default: RECORD.translated.yaml here.",
         ),
     ] = None,
     glossary: GlossaryOpt = None,
@@ -573,19 +575,18 @@ def translate(
     def action():
         from .export import load, record_stem
         from .languages import is_language
-        from .record.dump import record_yaml
         from .translate import translate_record
         from .translate.options import TranslateOptions
 
         for code in to:
             if not is_language(code):
                 fail(f"--to {code!r}: unknown language code")
-        target = _single_output(output, record_stem(record) + ".translated.yaml", [record])
+        target = _record_output(output, record_stem(record) + ".translated.yaml", [record])
         loaded = load(record)
         translated, stats = translate_record(
             loaded, to, TranslateOptions(glossary=glossary, cache=cache, threads=threads)
         )
-        _write_and_say(target, record_yaml(translated.to_data()))
+        _write_and_say(target, _record_bytes(target, translated.to_data()))
         if not quiet:
             typer.echo(
                 f"{stats.sentences} sentences: {stats.translated} translated, "
@@ -597,9 +598,13 @@ def translate(
     run(action)
 
 
-def _single_output(output: str | None, default_name: str, inputs: list) -> str | Path:
-    """The one file a command writes: `output` (``-``, a file, or a folder that gets
-    `default_name`), else `default_name` here; never one of `inputs`."""
+def _record_output(output: str | None, default_name: str, inputs: list) -> str | Path:
+    """The one record file a command writes: `output` (``-``, a file, or a folder that gets
+    `default_name`), else `default_name` here; never one of `inputs`. A record is YAML, or JSON
+    when the name ends in .json; a name that says PDF, DOCX or HTML is refused, as `export -f
+    html -o x.pdf` is."""
+    from .errors import UsageError
+    from .export import format_of
     from .files import refuse_overlaps
 
     if output is None:
@@ -611,7 +616,22 @@ def _single_output(output: str | None, default_name: str, inputs: list) -> str |
     else:
         target = Path(output)
     refuse_overlaps([i for i in inputs if i is not None], [target])
+    named = format_of(target) if isinstance(target, Path) else None
+    if named is not None:
+        raise UsageError(
+            f"-o {output}: the extension says {named}, but this writes a record (YAML, or "
+            f"JSON for a .json name); name the file {target.stem}.yaml"
+        )
     return target
+
+
+def _record_bytes(target: str | Path, data: dict) -> bytes:
+    """A record's data as the file `target` names it: JSON for a .json name, else YAML."""
+    from .record.dump import record_json, record_yaml
+
+    if str(target).lower().endswith(".json"):
+        return record_json(data)
+    return record_yaml(data)
 
 
 def _write_and_say(target: str | Path, data: bytes) -> None:
@@ -624,6 +644,8 @@ def _write_and_say(target: str | Path, data: bytes) -> None:
 
 template_app = typer.Typer(
     help="Your own HTML templates for the HTML and the WeasyPrint PDF (export --template DIR).",
+    epilog="Examples:\n\n\b\n  reportkit template init office-templates"
+    "\n  reportkit export r.yaml --template office-templates",
     no_args_is_help=True,
     rich_markup_mode=None,
     context_settings=CONTEXT,
@@ -655,6 +677,8 @@ def template_init(
 
 models_app = typer.Typer(
     help="Offline translation models (Argos Translate packages).",
+    epilog="Examples:\n\n\b\n  reportkit models list"
+    "\n  reportkit models install --file translate-ar_en.argosmodel",
     no_args_is_help=True,
     rich_markup_mode=None,
     context_settings=CONTEXT,
@@ -662,7 +686,11 @@ models_app = typer.Typer(
 app.add_typer(models_app, name="models")
 
 
-@models_app.command("list")
+@models_app.command(
+    "list",
+    epilog="Examples:\n\n\b\n  reportkit models list"
+    "\n  ARGOS_PACKAGES_DIR=/srv/argos reportkit models list   (models kept elsewhere)",
+)
 def models_list(quiet: QuietOpt = False) -> None:
     """Show the installed language pairs."""
     set_verbosity(quiet, False)
@@ -719,8 +747,8 @@ def extract(
         typer.Option(
             "--output",
             "-o",
-            help="Where to write the record (YAML; a folder gets REPORT.yaml); "
-            "default: standard output.",
+            help="Where to write the record (YAML, or JSON for a .json name; a folder gets "
+            "REPORT.yaml); default: standard output.",
         ),
     ] = None,
     quiet: QuietOpt = False,
@@ -731,17 +759,19 @@ def extract(
     def action():
         from .archive import extract_record
         from .record import record_from_data
-        from .record.dump import record_yaml
 
-        target = _single_output(output or "-", report.stem + ".yaml", [report])
+        target = _record_output(output or "-", report.stem + ".yaml", [report])
         data, _ = extract_record(report)
         record_from_data(data, f"{report} (attached record)")
-        _write_and_say(target, record_yaml(data))
+        _write_and_say(target, _record_bytes(target, data))
 
     run(action)
 
 
-@app.command()
+@app.command(
+    epilog="Examples:\n\n\b\n  reportkit schema > record.schema.json"
+    '\n  # then, in VS Code\'s settings: "yaml.schemas": {"record.schema.json": "*.yaml"}'
+)
 def schema() -> None:
     """Print the record's JSON Schema (for editors' autocompletion)."""
     import json

@@ -245,9 +245,9 @@ def check_signing(formats: list[str], options: ExportOptions) -> None:
     if options.sign and "pdf" not in formats:
         raise UsageError("--sign signs the PDF: add --format pdf")
     if options.sign:
-        from .archive import load_signer
+        from .archive import check_signer
 
-        load_signer(options.sign, options.sign_password)
+        check_signer(options.sign, options.sign_password)
 
 
 def export(

@@ -78,7 +78,7 @@ def write_output(path: str | os.PathLike, data: bytes) -> None:
     except FileNotFoundError:
         st = None
     except OSError as err:
-        raise _error(path, err) from None
+        raise cannot_write(path, err) from None
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise UsageError(f"{path}: is a folder")
     if st is not None and not stat.S_ISREG(st.st_mode):
@@ -114,7 +114,7 @@ def _write_through(path: Path, data: bytes) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError as err:
-        raise _error(path, err) from None
+        raise cannot_write(path, err) from None
     with os.fdopen(fd, "wb") as out:
         _write_stream(out, data, str(path))
 
@@ -124,7 +124,7 @@ def _replace(target: Path, data: bytes, old: os.stat_result | None, shown: Path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise _error(shown, err) from None
+        raise cannot_write(shown, err) from None
     tmp = None
     try:
         # Created with mode 0o666: the kernel applies the umask, exactly as for any new file.
@@ -138,7 +138,7 @@ def _replace(target: Path, data: bytes, old: os.stat_result | None, shown: Path)
         os.replace(tmp, target)
         tmp = None
     except OSError as err:
-        raise _error(shown, err) from None
+        raise cannot_write(shown, err) from None
     finally:
         if tmp is not None:
             try:
@@ -166,7 +166,8 @@ def _keep_owner_and_mode(fd: int, old: os.stat_result) -> None:
     os.fchmod(fd, stat.S_IMODE(old.st_mode))
 
 
-def _error(path: Path, err: OSError) -> OutputError:
+def cannot_write(path: Path, err: OSError) -> OutputError:
+    """The one line for an output that `err` stopped, naming the user's `path`."""
     reason = err.strerror or str(err)
     if isinstance(err, PermissionError):
         reason = "permission denied (the file or its folder is not writable)"

@@ -316,15 +316,27 @@ def init(folder: str | os.PathLike) -> list[Path]:
     files["README.md"] = readme().encode("utf-8")
     if target.exists() and not target.is_dir():
         raise UsageError(f"{folder}: not a folder")
-    existing = [name for name in files if (target / name).exists()]
+    # A link counts as a file, even one pointing nowhere: writing through it would put a
+    # template wherever it points.
+    existing = [name for name in files if os.path.lexists(target / name)]
     if existing:
         raise UsageError(
             f"{target / existing[0]} exists: reportkit does not replace a template; "
             "choose an empty folder"
         )
-    target.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, data in files.items():
-        write_output(target / name, data)
-        written.append(target / name)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        from .files import cannot_write
+
+        raise cannot_write(Path(folder), err) from None
+    written: list[Path] = []
+    try:
+        for name, data in files.items():
+            write_output(target / name, data)
+            written.append(target / name)
+    except BaseException:
+        for path in written:  # all the templates or none: the ones written were new
+            path.unlink(missing_ok=True)
+        raise
     return written

@@ -7,6 +7,7 @@ cheap: the "zip bomb" ones forge headers or inflate a few MiB of zeros, never gi
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 import struct
@@ -208,7 +209,10 @@ def sandbox(root: Path, extra_pythonpath: str = "") -> dict[str, str]:
         HTTP_PROXY=CLOSED,
         no_proxy="",
         NO_PROXY="",
-        PYTHONPATH=str(guard) + (":" + extra_pythonpath if extra_pythonpath else ""),
+        # the guard first, then the code under test where PYTHONPATH names it (a worktree's src)
+        PYTHONPATH=os.pathsep.join(
+            p for p in (str(guard), os.environ.get("PYTHONPATH", ""), extra_pythonpath) if p
+        ),
     )
     return env
 

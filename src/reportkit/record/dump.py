@@ -1,4 +1,4 @@
-"""Writing a record back out as YAML that reportkit's loader reads to the same Record."""
+"""Writing a record back out as YAML (or JSON) that reportkit's loader reads to the same Record."""
 
 from __future__ import annotations
 
@@ -15,3 +15,9 @@ def record_yaml(data: dict[str, Any]) -> bytes:
     return yaml.dump(
         data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1_000_000
     ).encode("utf-8")
+
+
+def record_json(data: dict[str, Any]) -> bytes:
+    import json
+
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

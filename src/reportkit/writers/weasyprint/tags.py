@@ -296,6 +296,9 @@ def _merged(element: pikepdf.Dictionary) -> tuple[list, bool]:
 
     out: list = []
     first: dict[int, pikepdf.Dictionary] = {}
+    # The first fragment's children as the later ones add to them, written back once at the end:
+    # rewriting them for every fragment made a paragraph over hundreds of pages quadratic.
+    gathered: dict[int, list] = {}
     changed = False
     for kid in _kids(element):
         key = kid.get("/RKKey") if isinstance(kid, pikepdf.Dictionary) else None
@@ -307,13 +310,16 @@ def _merged(element: pikepdf.Dictionary) -> tuple[list, bool]:
             first.setdefault(int(key), kid)
             out.append(kid)
             continue
-        moved = []
+        moved = gathered.get(int(key))
+        if moved is None:
+            moved = gathered[int(key)] = _kids(target)
         for grandkid in _kids(kid):
             if isinstance(grandkid, int) and "/Pg" in kid:  # an MCID of the fragment's page
                 grandkid = pikepdf.Dictionary(Type=pikepdf.Name.MCR, Pg=kid.Pg, MCID=grandkid)
             moved.append(grandkid)
-        target.K = pikepdf.Array(_kids(target) + moved)
         changed = True
+    for key, kids in gathered.items():
+        first[key].K = pikepdf.Array(kids)
     return out, changed
 
 
