@@ -831,7 +831,9 @@ def main() -> None:
 
         _early_worker = Worker()
     try:
-        app()
+        # The name in usage lines and in the shell completion script, however it was started
+        # (`python -m reportkit` would give a script for a command named "python -m reportkit").
+        app(prog_name="reportkit")
     finally:
         if _early_worker is not None:  # the command never took it (bad options, an error)
             _early_worker.close()
