@@ -345,7 +345,7 @@ def context(
         "stylesheet": stylesheet,
         "label": label,
         "qr_svg": qr_svg(document),
-        "logo": logo(document),
+        "logo": logo(document, print_breaks),
         "footer_margin": footer_margin(document),
     }
 
@@ -378,17 +378,28 @@ LOGO_HEIGHT_MM = 25.0
 LOGO_COLUMN_MM = 0.26 * 170  # of the 170 mm between the page's side margins
 
 
-def logo(document: Document) -> dict[str, object] | None:
+def logo(document: Document, for_print: bool = True) -> dict[str, object] | None:
     """The letterhead's emblem for the template: a data: URI (the renderer reads no file), its
     text alternative in each document language, and its size in millimetres, the largest within
-    its column and 25 mm high that keeps its proportions."""
+    its column and 25 mm high that keeps its proportions. For print (WeasyPrint), an SVG that
+    holds text is the picture resvg draws of it (`svgimage`); a browser gets the SVG."""
     lh = document.letterhead
     if lh is None or lh.logo is None:
         return None
     image = lh.logo
     scale = min(LOGO_COLUMN_MM / image.width, LOGO_HEIGHT_MM / image.height)
+    mime, data = image.mime, image.data
+    if for_print and mime == "image/svg+xml":
+        from .svgimage import holds_text, svg_png
+
+        if holds_text(data):
+            height = image.height * scale
+            mime, data = (
+                "image/png",
+                svg_png(image, height, "an SVG with text is printed as a picture"),
+            )
     return {
-        "src": f"data:{image.mime};base64,{base64.b64encode(image.data).decode()}",
+        "src": f"data:{mime};base64,{base64.b64encode(data).decode()}",
         "alt": " / ".join(s.text for s in lh.logo_alt if s.text),
         "width": round(image.width * scale, 2),
         "height": round(image.height * scale, 2),

@@ -60,9 +60,9 @@ from ...resources import (
     LATIN_FAMILY,
     font_path,
     font_stack,
-    fonts_dir,
     templates_dir,
 )
+from .. import svgimage
 from ..html import REFERENCE_CHARS, RUNNING_CHARS, short_text
 from . import ooxml as x
 
@@ -103,7 +103,6 @@ HYPERLINK_BLUE = "0563C1"  # Word's own Hyperlink style
 LOGO_HEIGHT_MM = 25
 LOGO_COLUMN = 0.26
 SIGNATURE_BLOCK = 0.42
-SVG_PNG_DPI = 300  # an SVG emblem's PNG copy: print resolution at the size it is printed
 LOGO_PICTURE_ID = 1000  # the body's pictures count from 1 (python-docx), the header's logo apart
 FOOTER_GREY = "333333"
 ALT_REFERENCE_CHARS = 80  # alternative text is heard whole: a longer reference is cut, with "…"
@@ -114,40 +113,8 @@ EMU_PER_TWIP = 635
 
 
 def svg_png(logo: Logo, height_mm: float) -> bytes:
-    """The SVG emblem as a PNG `height_mm` high at SVG_PNG_DPI, proportions kept, drawn by resvg
-    with reportkit's fonts only (text in the emblem is shaped as in the PDF). Nothing outside the
-    SVG is read: the letterhead check refuses every reference out of it."""
-    from lxml import etree
-
-    advice = "give the letterhead's logo as a PNG"
-    try:
-        import resvg_py
-    except ImportError:
-        raise UsageError(
-            f"{x.one_line(logo.name)}: a DOCX holds an SVG logo beside a PNG of it, drawn with "
-            f"resvg-py, which is not installed (pip install resvg-py); or {advice}"
-        ) from None
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    # as text for resvg, whatever encoding the file declares
-    svg = etree.tostring(etree.fromstring(logo.data, parser), encoding="unicode")
-    height = max(1, round(height_mm / 25.4 * SVG_PNG_DPI))
-    width = max(1, round(height * logo.width / logo.height))
-    try:
-        return resvg_py.svg_to_bytes(
-            svg_string=svg,
-            width=width,
-            height=height,
-            skip_system_fonts=True,
-            font_dirs=[str(fonts_dir())],
-            font_family=ARABIC_FAMILY,
-            serif_family=LATIN_FAMILY,
-            sans_serif_family=LATIN_FAMILY,
-        )
-    except (ValueError, RuntimeError) as err:  # resvg's own refusal of the drawing
-        raise UsageError(
-            f"{x.one_line(logo.name)}: the SVG cannot be drawn ({x.one_line(str(err))[:120]}); "
-            f"{advice}"
-        ) from None
+    """The SVG emblem's PNG copy (`svgimage`), for the readers that do not draw SVG."""
+    return svgimage.svg_png(logo, height_mm, "a DOCX holds an SVG logo beside a PNG of it")
 
 
 def _svg_part(part, data: bytes) -> str:

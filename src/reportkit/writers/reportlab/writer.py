@@ -55,6 +55,7 @@ from ...languages import direction
 from ...record.letterhead import Logo
 from ...resources import ARABIC_FAMILY, FALLBACK_FAMILIES, LATIN_FAMILY, font_path
 from ..html import OUTLINE_CHARS, REFERENCE_CHARS, RUNNING_CHARS, short_text
+from ..svgimage import holds_text, svg_png
 from .paragraph import BidiParagraph, Laid, LaidParts, TextEngine
 from .shaping import Fonts
 
@@ -1048,13 +1049,20 @@ def _draw_qr(canv, drawing: Drawing, x: float, y: float) -> None:
 
 class _Emblem:
     """The letterhead's logo, drawn from the model's bytes (a writer reads nothing else): PNG and
-    JPEG as an image XObject, SVG as vector paths through svglib."""
+    JPEG as an image XObject, SVG as vector paths through svglib; an SVG that holds text as the
+    picture resvg draws of it in reportkit's fonts (`svgimage`: svglib would set the text in a
+    standard PDF font, never embedded), as the DOCX shows it to LibreOffice."""
 
-    def __init__(self, logo: Logo):
+    def __init__(self, logo: Logo, height_mm: float):
         self.logo = logo
         self._image: ImageReader | None = None
         self._drawing: Drawing | None = None
-        if logo.mime == "image/svg+xml":
+        if logo.mime == "image/svg+xml" and holds_text(logo.data):
+            picture = svg_png(
+                logo, height_mm, "the ReportLab engine draws an SVG with text as a picture"
+            )
+            self._image = ImageReader(io.BytesIO(picture))
+        elif logo.mime == "image/svg+xml":
             self._drawing = _svg_drawing(logo.data, logo.name)
         else:
             self._image = ImageReader(io.BytesIO(logo.data))
@@ -1094,15 +1102,9 @@ def _svg_drawing(data: bytes, name: str) -> Drawing:
         ) from None
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
-        root = etree.fromstring(data, parser)
+        etree.fromstring(data, parser)  # readable, or the one line below
     except etree.XMLSyntaxError:
         raise UsageError(f"{name}: the SVG is not readable; {advice}") from None
-    if any(isinstance(e.tag, str) and etree.QName(e).localname == "text" for e in root.iter()):
-        # svglib sets SVG text in a standard PDF font, which is never embedded
-        raise UsageError(
-            f"{name}: the SVG holds text, which the ReportLab engine cannot draw in an "
-            f"embedded font; convert its text to paths, or {advice}"
-        )
     # svglib logs what it skips; the command's output stays its one line per problem
     quiet = logging.getLogger("svglib")
     level = quiet.level
@@ -1175,7 +1177,7 @@ class LetterheadBand(Flowable):
     def __init__(self, letterhead: LetterheadBlock):
         super().__init__()
         self.lh = letterhead
-        self.emblem = _Emblem(letterhead.logo) if letterhead.logo is not None else None
+        self.emblem = _Emblem(letterhead.logo, LOGO_H / mm) if letterhead.logo is not None else None
         self.spaceAfter = 3 * mm
 
     def wrap(self, availWidth, availHeight):  # noqa: N803
