@@ -208,21 +208,26 @@ def test_the_date_faces_the_reference_on_one_line_under_the_band(lh_docx, lh_pdf
     assert abs(gregorian[0] - section.left_margin.pt) < 3 * MM  # it ends at the left margin
 
 
-def test_the_emblem_is_centred_and_about_25_mm_tall(lh_pdf, tmp_path):
+def emblem_on_page_one(pdf: Path, tmp_path: Path) -> tuple[tuple[int, int, int, int], int]:
+    """The emblem's box on page one at 72 dpi (its colour's pixels), and the page's width."""
     from PIL import Image, ImageChops
 
     subprocess.run(
-        ["pdftoppm", "-png", "-r", "72", "-f", "1", "-l", "1", str(lh_pdf), str(tmp_path / "p")],
+        ["pdftoppm", "-png", "-r", "72", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")],
         check=True,
     )
     (page,) = tmp_path.glob("p*.png")
     image = Image.open(page).convert("RGB")
     solid = Image.new("RGB", image.size, EMBLEM_RGB)
     mask = ImageChops.difference(image, solid).convert("L").point(lambda v: 255 if v < 24 else 0)
-    left, top, right, bottom = mask.getbbox()
+    return mask.getbbox(), image.size[0]
+
+
+def test_the_emblem_is_centred_and_about_25_mm_tall(lh_pdf, tmp_path):
+    (left, top, right, bottom), width = emblem_on_page_one(lh_pdf, tmp_path)
     assert 22 * MM <= bottom - top <= 28 * MM
     assert abs((right - left) - (bottom - top)) <= 2  # a square emblem stays square
-    assert abs((left + right) / 2 - image.size[0] / 2) < 3 * MM
+    assert abs((left + right) / 2 - width / 2) < 3 * MM
     assert top < 40 * MM  # at the top of the page
 
 
@@ -284,23 +289,13 @@ def test_an_svg_emblem_is_the_svg_itself_beside_a_png_of_it(svg_docx):
 
 
 def test_an_svg_emblem_is_drawn_on_page_one_through_libreoffice(svg_docx, soffice, tmp_path):
-    from PIL import Image, ImageChops
-
     pdf = docx_to_pdf(svg_docx, tmp_path)
     first = pages_text(pdf)[0]
     assert has_phrase(first, RIGHT[0]) and has_phrase(first, TITLE)
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "72", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")],
-        check=True,
-    )
-    (page,) = tmp_path.glob("p*.png")
-    image = Image.open(page).convert("RGB")
-    solid = Image.new("RGB", image.size, EMBLEM_RGB)
-    mask = ImageChops.difference(image, solid).convert("L").point(lambda v: 255 if v < 24 else 0)
-    left, top, right, bottom = mask.getbbox()
+    (left, top, right, bottom), width = emblem_on_page_one(pdf, tmp_path)
     assert 22 * MM <= bottom - top <= 28 * MM
     assert abs((right - left) / (bottom - top) - 100 / 120) < 0.05  # its proportions kept
-    assert abs((left + right) / 2 - image.size[0] / 2) < 3 * MM
+    assert abs((left + right) / 2 - width / 2) < 3 * MM
     assert top < 40 * MM
 
 
