@@ -487,3 +487,49 @@ def test_no_actual_text_repeats_what_the_glyphs_say(tmp_path):
     assert not [s for s in said if s.strip() and s.isascii()], said
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, check=True).stdout
     assert "Cyber Shield" in text.decode()
+
+
+def _page_with_one_paragraph(content: bytes) -> pikepdf.Pdf:
+    """A one-page PDF whose structure has one /P owning MCIDs 0 and 1 of that page."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    page = pdf.pages[0].obj
+    page.Contents = pdf.make_stream(content)
+    page.StructParents = 0
+    paragraph = pdf.make_indirect(
+        pikepdf.Dictionary(S=pikepdf.Name.P, Pg=page, K=pikepdf.Array([0, 1]))
+    )
+    pdf.Root.StructTreeRoot = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.StructTreeRoot,
+            K=paragraph,
+            ParentTree=pikepdf.Dictionary(
+                Nums=pikepdf.Array([0, pikepdf.Array([paragraph, paragraph])])
+            ),
+        )
+    )
+    return pdf
+
+
+def test_joining_an_elements_sequences_never_pulls_text_into_an_artifact():
+    """Two sequences of one element with only their own boundary between them become one; with
+    a decoration (an /Artifact) drawn between them they stay two, or the second's text would end
+    inside the artifact, out of the structure a screen reader reads."""
+    from reportkit.writers.typst.structure import join_marked_content
+
+    joined = _page_with_one_paragraph(
+        b"/P<</MCID 0>>BDC BT (a)Tj ET EMC/P<</MCID 1>>BDC\nBT (b)Tj ET EMC"
+    )
+    join_marked_content(joined)
+    page = joined.pages[0].obj
+    assert page.Contents.read_bytes().count(b"BDC") == 1
+    assert list(joined.Root.StructTreeRoot.K.K) == [0]
+
+    apart = _page_with_one_paragraph(
+        b"/P<</MCID 0>>BDC BT (a)Tj ET EMC /Artifact<</Type/Layout>>BDC 0 0 m 1 1 l S EMC"
+        b"/P<</MCID 1>>BDC\nBT (b)Tj ET EMC"
+    )
+    before = apart.pages[0].obj.Contents.read_bytes()
+    join_marked_content(apart)
+    assert apart.pages[0].obj.Contents.read_bytes() == before
+    assert list(apart.Root.StructTreeRoot.K.K) == [0, 1]

@@ -89,6 +89,8 @@ def row_headers(pdf: pikepdf.Pdf) -> None:
 
 # An MCID sequence's opening as Typst writes it: its tag, its MCID, the rest of its properties.
 _REST = rb"((?:[^<>]|<[0-9A-Fa-f\s]*>)*)"  # other properties, hex strings (an /Alt) among them
+# A marked-content operator, as an operator (not inside a name or a string of glyphs).
+_MARKED = re.compile(rb"(?<![^\s\])>])(?:BMC|BDC|EMC)(?![^\s/\[(<])")
 _OPEN = re.compile(rb"/([A-Za-z0-9_.-]+)<</MCID (\d+)" + _REST + rb">>BDC")
 # The end of one sequence and the opening of the next, nothing between.
 _BOUNDARY = re.compile(rb"EMC\s*/([A-Za-z0-9_.-]+)<</MCID (\d+)" + _REST + rb">>BDC\n?")
@@ -137,9 +139,14 @@ def _join_page(pdf, page, contents, owners, position, entries) -> None:
 
     def closes(previous: int, at: int) -> bool:
         """Whether the EMC at `at` closes `previous`'s sequence, not one nested in it (Typst's
-        /ReversedChars and /ActualText spans): what lies between opens as many as it closes."""
-        between = data[body[previous] : at]
-        return between.count(b"BMC") + between.count(b"BDC") == between.count(b"EMC")
+        /ReversedChars and /ActualText spans): what lies between closes only what it opened
+        (an EMC of its own and then, say, an /Artifact opened would also count even)."""
+        depth = 0
+        for match in _MARKED.finditer(data, body[previous], at):
+            depth += -1 if match.group() == b"EMC" else 1
+            if depth < 0:
+                return False
+        return depth == 0
 
     joined: dict[int, int] = {}  # an MCID joined into the sequence before: that sequence's
 
