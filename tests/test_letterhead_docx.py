@@ -431,3 +431,26 @@ def test_a_template_that_designed_its_heading_keeps_it(tmp_path):
         assert rfonts is None or rfonts.get(qn("w:cs")) is None
     # and the style keeps its own alignment (none: the start side), not reportkit's centring
     assert word.styles["Heading 1"].element.pPr.find(qn("w:jc")) is None
+
+
+def test_a_long_thin_svg_emblem_gets_a_png_the_size_of_its_column(tmp_path):
+    """The PNG beside an SVG emblem is drawn within the emblem's column and 25 mm: a 100000 × 1
+    drawing gives a few hundred pixels (drawn 25 mm high it was 35 GB, and the allocation
+    failure killed the process)."""
+    from PIL import Image
+
+    lh = letterhead(tmp_path, LETTERHEAD.replace("emblem.png", "emblem.svg"))
+    (tmp_path / "emblem.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="1" '
+        'viewBox="0 0 100000 1"><rect width="100000" height="1"/></svg>',
+        encoding="utf-8",
+    )
+    out = export(tmp_path, EXAMPLE, "--letterhead", str(lh))
+    word = docx.Document(str(out))
+    pngs = [
+        Image.open(io.BytesIO(part.blob)).size
+        for part in word.part.package.parts
+        if part.content_type == "image/png"
+    ]
+    thin = [(w, h) for w, h in pngs if w > 10 * h]  # the emblem's (the other is the QR code)
+    assert thin and all(w <= 600 for w, _ in thin), pngs

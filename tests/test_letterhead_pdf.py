@@ -408,3 +408,34 @@ def test_reportlab_without_svglib_refuses_an_svg_emblem_naming_svglib_and_png(
     with pytest.raises(UsageError, match=r"svglib.*PNG") as err:
         rl.render(document)
     assert "\n" not in str(err.value)
+
+
+def test_a_long_thin_svg_emblem_with_text_is_drawn_within_its_column(engine, tmp_path):
+    """The picture of an SVG with text is drawn at the size it is printed, within the emblem's
+    column: a 100000 × 1 drawing is a few hundred pixels (drawn 25 mm high it was 35 GB, and
+    the allocation failure killed the process)."""
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="1" '
+        'viewBox="0 0 100000 1"><rect width="100000" height="1" fill="#1a3a5c"/>'
+        '<text x="10" y="1" font-size="1">شعار</text></svg>'
+    )
+    path = svg_letterhead(tmp_path, svg)
+    out = tmp_path / "thin.pdf"
+    result = run_cli(
+        "export",
+        str(EXAMPLE),
+        "--engine",
+        engine,
+        "--letterhead",
+        str(path),
+        "-o",
+        str(out),
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    with pikepdf.open(out) as pdf:
+        sizes = [
+            (image.width, image.height)
+            for image in map(pikepdf.PdfImage, pdf.pages[0].get_images().values())
+        ]
+    assert all(w * h <= 600 * 300 for w, h in sizes), sizes

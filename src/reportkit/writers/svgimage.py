@@ -14,6 +14,9 @@ from ..record.letterhead import Logo
 from ..resources import ARABIC_FAMILY, LATIN_FAMILY, fonts_dir
 
 SVG_PNG_DPI = 300  # print resolution at the size the emblem is printed
+# The emblem's column between the letterhead's two blocks (about a quarter of A4's 170 mm of
+# text): no emblem is printed wider, so none is drawn wider, however long and thin its SVG.
+COLUMN_MM = 0.26 * 170
 
 
 def _one_line(text: str) -> str:
@@ -36,9 +39,11 @@ def holds_text(data: bytes) -> bool:
     return any(isinstance(e.tag, str) and etree.QName(e).localname == "text" for e in root.iter())
 
 
-def svg_png(logo: Logo, height_mm: float, needed_by: str) -> bytes:
-    """The SVG emblem as a PNG `height_mm` high at SVG_PNG_DPI, proportions kept. `needed_by`
-    says, in a refusal, what draws it ("a DOCX holds an SVG logo beside a PNG of it")."""
+def svg_png(logo: Logo, height_mm: float, needed_by: str, width_mm: float = COLUMN_MM) -> bytes:
+    """The SVG emblem as a PNG at SVG_PNG_DPI, the largest within `width_mm` × `height_mm` that
+    keeps its proportions (so a 100000 × 1 drawing is a few hundred pixels, not gigabytes).
+    `needed_by` says, in a refusal, what draws it ("a DOCX holds an SVG logo beside a PNG of
+    it")."""
     from lxml import etree
 
     advice = "give the letterhead's logo as a PNG"
@@ -52,8 +57,9 @@ def svg_png(logo: Logo, height_mm: float, needed_by: str) -> bytes:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     # as text for resvg, whatever encoding the file declares
     svg = etree.tostring(etree.fromstring(logo.data, parser), encoding="unicode")
-    height = max(1, round(height_mm / 25.4 * SVG_PNG_DPI))
-    width = max(1, round(height * logo.width / logo.height))
+    mm_per_unit = min(height_mm / logo.height, width_mm / logo.width)
+    height = max(1, round(logo.height * mm_per_unit / 25.4 * SVG_PNG_DPI))
+    width = max(1, round(logo.width * mm_per_unit / 25.4 * SVG_PNG_DPI))
     try:
         return resvg_py.svg_to_bytes(
             svg_string=svg,
