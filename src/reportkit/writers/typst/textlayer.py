@@ -171,7 +171,7 @@ _RUN = re.compile(
     rb"BT(?P<span>\s*/Span\s*<<\s*/ActualText\s*<[0-9A-Fa-f\s]*>\s*>>\s*BDC)?"
     rb"(?P<rev>\s*/ReversedChars\s+BMC)?"
     rb"(?P<state>\s*0\s+Tr\s*/(?P<font>[^\s/\[\]()<>]+)\s+[-\d.]+\s+Tf\s+(?:[-\d.]+\s+){6}Tm)"
-    rb"(?P<show>\s*(?:\[(?:\s*[-\d.]*\s*\((?:\\.|[^\\)])*\))+\s*[-\d.]*\s*\]\s*TJ"
+    rb"(?P<show>\s*(?:\[(?:\s*(?:[-\d.]+\s*)?\((?:\\.|[^\\)])*\))+\s*(?:[-\d.]+\s*)?\]\s*TJ"
     rb"|\((?:\\.|[^\\)])*\)\s*Tj))"
     rb"(?P<end>(?:\s*EMC)?(?:\s*EMC)?\s*ET)",
     re.S,
@@ -214,7 +214,7 @@ _SPAN_SHOW = re.compile(
     rb"/Span\s*<<\s*/ActualText\s*(?:<(?P<hex>[0-9A-Fa-f\s]*)>|\((?P<literal>(?:\\.|[^\\)])*)\))"
     rb"\s*>>\s*BDC(?P<rev>\s*/ReversedChars\s+BMC)?"
     rb"(?P<body>\s*0\s+Tr\s*/(?P<font>[^\s/\[\]()<>]+)\s+[-\d.]+\s+Tf\s+(?:[-\d.]+\s+){6}Tm"
-    rb"\s*(?:\((?:\\.|[^\\)])*\)\s*Tj|\[(?:\s*[-\d.]*\s*\((?:\\.|[^\\)])*\))+\s*[-\d.]*\s*\]\s*TJ))"
+    rb"\s*(?:\((?:\\.|[^\\)])*\)\s*Tj|\[(?:\s*(?:[-\d.]+\s*)?\((?:\\.|[^\\)])*\))+\s*(?:[-\d.]+\s*)?\]\s*TJ))"
     rb"(?P<end>\s*EMC)(?(rev)\s*EMC)",
     re.S,
 )
