@@ -173,6 +173,26 @@ def test_a_2500_character_title_alone_paginates(engine, tmp_path):
     assert "GS/1/2024" in header
 
 
+def test_a_heading_taller_than_a_page_before_an_empty_section_paginates(engine, tmp_path):
+    """A heading of 120 lines (its line breaks) whose section has no paragraphs, kept with the
+    next heading: ReportLab's inner stack could not see that its page was empty, so it never split
+    (LayoutError, found by the long property run)."""
+    lines = [f"سطر {n}" for n in range(1, 121)]
+    record = {
+        "language": "ar",
+        "conference": {"title": "عنوان", "reference": "T/1"},
+        "sections": [
+            {"heading": "\n".join(lines), "paragraphs": []},
+            {"heading": "باب", "paragraphs": ["نص"]},
+        ],
+    }
+    pdf = _export(record, engine, tmp_path)
+    text = pdftotext(pdf)
+    assert text.count("سطر") == 120
+    assert {str(n) for n in range(1, 121)} <= set(re.findall(r"\d+", text))
+    assert _off_page(pdf) == 0
+
+
 # -- the pieces the engines are built from --------------------------------------------------
 
 

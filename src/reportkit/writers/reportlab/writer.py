@@ -455,6 +455,9 @@ class Stack(Flowable):
                 y += before + h + after
                 continue
             room = height - y - before
+            frame = getattr(self, "_frame", None)
+            if frame is not None:  # a stack inside this one asks the same frame if it is empty
+                child._frame = frame
             parts = child.split(width, room) if room > 0 else []
             if parts:  # one part: the child fits once its own trailing space is dropped
                 head = self.children[:k] + list(parts[:1])
