@@ -121,3 +121,28 @@ def run_cli(*args: str, cwd: Path | None = None, input: bytes | None = None, tim
         capture_output=True,
         timeout=timeout,
     )
+
+
+def run_cli_without(modules: tuple[str, ...], folder: Path, *args: str):
+    """The real command, run in `folder`, in an interpreter where `modules` cannot be imported,
+    as on a machine where that extra was never installed."""
+    blocker = folder / "blocker"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class _Missing:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name.split('.')[0] in {modules!r}:\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, _Missing())\n"
+    )
+    # the blocker first, then the code under test where PYTHONPATH names it (a worktree's src)
+    pythonpath = os.pathsep.join(filter(None, [str(blocker), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": pythonpath}
+    return subprocess.run(
+        [sys.executable, "-m", "reportkit", *args],
+        capture_output=True,
+        timeout=120,
+        env=env,
+        cwd=folder,
+    )

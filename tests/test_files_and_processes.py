@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import EXAMPLE, run_cli
+from conftest import EXAMPLE, run_cli, run_cli_without
 from support.processes import alive, descendants, gone_within
 
 
@@ -148,16 +148,9 @@ def test_translate_writes_to_standard_output_and_by_extension(record, tmp_path):
 def test_a_fifo_is_written_through_not_replaced(record, tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    received = bytearray()
-
-    def read():
-        with open(fifo, "rb") as f:
-            received.extend(f.read())
-
-    reader = threading.Thread(target=read)
-    reader.start()
-    result = run_cli("export", str(record), "-f", "html", "-o", str(fifo))
-    reader.join(timeout=60)
+    result, received = _read_fifo_while(
+        fifo, ("export", str(record), "-f", "html", "-o", str(fifo))
+    )
     assert result.returncode == 0, result.stderr
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert received.startswith(b"<!DOCTYPE html>")
@@ -634,31 +627,6 @@ def test_a_usage_error_is_one_line_with_exit_2(args, says):
     assert says in one_error_line(result)
 
 
-def _run_without(modules: tuple[str, ...], tmp_path: Path, *args: str):
-    """The real command in an interpreter where `modules` cannot be imported, as on a machine
-    where that extra was never installed."""
-    blocker = tmp_path / "blocker"
-    blocker.mkdir()
-    (blocker / "sitecustomize.py").write_text(
-        "import sys\n"
-        "class _Missing:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        f"        if name.split('.')[0] in {modules!r}:\n"
-        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
-        "sys.meta_path.insert(0, _Missing())\n"
-    )
-    # the blocker first, then the code under test where PYTHONPATH names it (a worktree's src)
-    pythonpath = os.pathsep.join(filter(None, [str(blocker), os.environ.get("PYTHONPATH")]))
-    env = {**os.environ, "PYTHONPATH": pythonpath}
-    return subprocess.run(
-        [sys.executable, "-m", "reportkit", *args],
-        capture_output=True,
-        timeout=120,
-        env=env,
-        cwd=tmp_path,
-    )
-
-
 @pytest.mark.parametrize(
     "args",
     [
@@ -671,7 +639,7 @@ def _run_without(modules: tuple[str, ...], tmp_path: Path, *args: str):
 )
 def test_a_missing_translate_extra_names_the_install_command(args, tmp_path):
     args = tuple(str(EXAMPLE) if a == "EXAMPLE" else a for a in args)
-    result = _run_without(("argostranslate", "ctranslate2"), tmp_path, *args)
+    result = run_cli_without(("argostranslate", "ctranslate2"), tmp_path, *args)
     assert result.returncode == 2
     assert "pip install 'reportkit[translate]'" in one_error_line(result)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker"]
@@ -680,7 +648,7 @@ def test_a_missing_translate_extra_names_the_install_command(args, tmp_path):
 def test_a_missing_sign_extra_names_the_install_command(tmp_path):
     p12 = tmp_path / "office.p12"
     p12.write_bytes(b"not read before the extra is found missing")
-    result = _run_without(("pyhanko",), tmp_path, "export", "--sign", str(p12), "-o", "r.pdf")
+    result = run_cli_without(("pyhanko",), tmp_path, "export", "--sign", str(p12), "-o", "r.pdf")
     assert result.returncode == 2
     assert "pip install 'reportkit[sign]'" in one_error_line(result)
     assert not (tmp_path / "r.pdf").exists()
