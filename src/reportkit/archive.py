@@ -27,7 +27,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from . import __version__
 from .document import Document
-from .errors import UsageError
+from .errors import UsageError, one_line
 from .record.load import MAX_BYTES
 
 RECORD_NAME = "record.json"
@@ -615,7 +615,7 @@ def extract_record(pdf_path: str | Path) -> tuple[dict[str, Any], str]:
                 f"(it was not made by reportkit, or the attachment was removed)"
             )
         name, obj = found
-        name = _one_line(name)
+        name = one_line(name)
         try:
             raw = _bounded_data(obj.EF.F, _RECORD_LIMIT)
         except _TooLarge:
@@ -708,11 +708,6 @@ def load_signer(p12_path: str | Path, password: bytes | str | None):
     return signer
 
 
-def _one_line(text: str) -> str:
-    """A name from a file, safe to print in a one-line message."""
-    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", "?", text)
-
-
 def _check_validity(path: Path, cert) -> None:
     """Refuse a certificate (a `cryptography` one) outside its validity period: a signature made
     with it is one no recipient's validator accepts, and nothing in the report would say so."""
@@ -722,7 +717,7 @@ def _check_validity(path: Path, cert) -> None:
         return
     state = "has expired" if now > end else "is not valid yet"
     raise ArchiveError(
-        f"{path}: the certificate ({_one_line(cert.subject.rfc4514_string())}) {state}: valid "
+        f"{path}: the certificate ({one_line(cert.subject.rfc4514_string())}) {state}: valid "
         f"from {start.isoformat()} to {end.isoformat()}; reportkit does not sign with it"
     )
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """A name from a user's file, safe to print in a one-line message (its controls and line
+    separators as "?")."""
+    return _LINE_BREAKING.sub("?", text)
 
 
 @dataclass(frozen=True)

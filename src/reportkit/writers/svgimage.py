@@ -9,7 +9,7 @@ in a standard PDF font that is never embedded, and WeasyPrint unjoined and in re
 
 from __future__ import annotations
 
-from ..errors import UsageError
+from ..errors import UsageError, one_line
 from ..record.letterhead import Logo
 from ..resources import ARABIC_FAMILY, LATIN_FAMILY, fonts_dir
 
@@ -17,12 +17,6 @@ SVG_PNG_DPI = 300  # print resolution at the size the emblem is printed
 # The emblem's column between the letterhead's two blocks (about a quarter of A4's 170 mm of
 # text): no emblem is printed wider, so none is drawn wider, however long and thin its SVG.
 COLUMN_MM = 0.26 * 170
-
-
-def _one_line(text: str) -> str:
-    import re
-
-    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", "?", text)
 
 
 def holds_text(data: bytes) -> bool:
@@ -51,7 +45,7 @@ def svg_png(logo: Logo, height_mm: float, needed_by: str, width_mm: float = COLU
         import resvg_py
     except ImportError:
         raise UsageError(
-            f"{_one_line(logo.name)}: {needed_by}, drawn with resvg-py, which is not installed "
+            f"{one_line(logo.name)}: {needed_by}, drawn with resvg-py, which is not installed "
             f"(pip install resvg-py); or {advice}"
         ) from None
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
@@ -73,6 +67,5 @@ def svg_png(logo: Logo, height_mm: float, needed_by: str, width_mm: float = COLU
         )
     except (ValueError, RuntimeError) as err:  # resvg's own refusal of the drawing
         raise UsageError(
-            f"{_one_line(logo.name)}: the SVG cannot be drawn ({_one_line(str(err))[:120]}); "
-            f"{advice}"
+            f"{one_line(logo.name)}: the SVG cannot be drawn ({one_line(str(err))[:120]}); {advice}"
         ) from None

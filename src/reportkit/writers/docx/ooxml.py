@@ -13,6 +13,8 @@ import re
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
+from ...errors import one_line
+
 P_PR = (
     "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr "
     "shd tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE "
@@ -571,11 +573,6 @@ _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 _O_NS = "urn:schemas-microsoft-com:office:office"
-
-
-def one_line(text: str) -> str:
-    """A name from a user's file, safe to print in a one-line message."""
-    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", "?", text)
 
 
 class NotUsableXml(ValueError):

@@ -47,7 +47,7 @@ from urllib.parse import quote
 
 from ...conventions import digits
 from ...document import Document, Heading, ItemList, Paragraph, Span
-from ...errors import UsageError
+from ...errors import UsageError, one_line
 from ...inline import Run, isolates, printed
 from ...inline import runs as inline_runs
 from ...labels import label, language_name
@@ -208,7 +208,7 @@ def _entries(package: zipfile.ZipFile, where: str) -> list[zipfile.ZipInfo]:
         raise UsageError(f"{where}: {len(infos)} parts; a Word file has a few dozen")
     seen, items = set(), []
     for info in infos:
-        name = x.one_line(info.filename)
+        name = one_line(info.filename)
         if info.filename.lower() in seen:
             raise UsageError(f"{where}: {name}: listed twice in the archive")
         seen.add(info.filename.lower())
@@ -230,7 +230,7 @@ def _chunks(package: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, where: 
     """A member's bytes, inflated a megabyte at a time, refused as soon as they pass `limit`."""
     import zlib
 
-    name = x.one_line(info.filename)
+    name = one_line(info.filename)
     size = 0
     try:
         with package.open(info) as member:
@@ -275,7 +275,7 @@ def _xml(data: bytes, name: str, where: str):
     try:
         return x.parse_part(data)
     except x.NotUsableXml as err:
-        raise UsageError(f"{where}: {x.one_line(name)}: not usable XML ({err})") from None
+        raise UsageError(f"{where}: {one_line(name)}: not usable XML ({err})") from None
 
 
 def _check(package: zipfile.ZipFile, items, types, where: str) -> dict[str, set[str]]:
@@ -300,7 +300,7 @@ def _check(package: zipfile.ZipFile, items, types, where: str) -> dict[str, set[
         total += size
         if total > TOTAL_LIMIT:
             raise UsageError(
-                f"{where}: {x.one_line(info.filename)}: the parts up to this one come to more "
+                f"{where}: {one_line(info.filename)}: the parts up to this one come to more "
                 f"than {_mb(TOTAL_LIMIT)}; not a letterhead"
             )
     return dropped
