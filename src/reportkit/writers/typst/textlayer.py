@@ -167,12 +167,17 @@ class _Fixer:
 # One glyph run as Typst writes it: its own text object, an ActualText span and a right-to-left
 # marker maybe, the font, the position, one show, the object's end. A run that draws marks only
 # (a raised or lowered haraka) is hidden from the text layer.
+# The text state Typst sets before each show (render mode, font, matrix), and one show: a TJ
+# array of strings and optional numbers (each matched one way only) or a Tj string.
+_STATE = rb"\s*0\s+Tr\s*/(?P<font>[^\s/\[\]()<>]+)\s+[-\d.]+\s+Tf\s+(?:[-\d.]+\s+){6}Tm"
+_SHOW = (
+    rb"\s*(?:\[(?:\s*(?:[-\d.]+\s*)?\((?:\\.|[^\\)])*\))+\s*(?:[-\d.]+\s*)?\]\s*TJ"
+    rb"|\((?:\\.|[^\\)])*\)\s*Tj)"
+)
 _RUN = re.compile(
     rb"BT(?P<span>\s*/Span\s*<<\s*/ActualText\s*<[0-9A-Fa-f\s]*>\s*>>\s*BDC)?"
     rb"(?P<rev>\s*/ReversedChars\s+BMC)?"
-    rb"(?P<state>\s*0\s+Tr\s*/(?P<font>[^\s/\[\]()<>]+)\s+[-\d.]+\s+Tf\s+(?:[-\d.]+\s+){6}Tm)"
-    rb"(?P<show>\s*(?:\[(?:\s*(?:[-\d.]+\s*)?\((?:\\.|[^\\)])*\))+\s*(?:[-\d.]+\s*)?\]\s*TJ"
-    rb"|\((?:\\.|[^\\)])*\)\s*Tj))"
+    rb"(?P<state>" + _STATE + rb")(?P<show>" + _SHOW + rb")"
     rb"(?P<end>(?:\s*EMC)?(?:\s*EMC)?\s*ET)",
     re.S,
 )
@@ -213,8 +218,7 @@ def _without_controls(match: re.Match[bytes]) -> bytes:
 _SPAN_SHOW = re.compile(
     rb"/Span\s*<<\s*/ActualText\s*(?:<(?P<hex>[0-9A-Fa-f\s]*)>|\((?P<literal>(?:\\.|[^\\)])*)\))"
     rb"\s*>>\s*BDC(?P<rev>\s*/ReversedChars\s+BMC)?"
-    rb"(?P<body>\s*0\s+Tr\s*/(?P<font>[^\s/\[\]()<>]+)\s+[-\d.]+\s+Tf\s+(?:[-\d.]+\s+){6}Tm"
-    rb"\s*(?:\((?:\\.|[^\\)])*\)\s*Tj|\[(?:\s*(?:[-\d.]+\s*)?\((?:\\.|[^\\)])*\))+\s*(?:[-\d.]+\s*)?\]\s*TJ))"
+    rb"(?P<body>" + _STATE + _SHOW + rb")"
     rb"(?P<end>\s*EMC)(?(rev)\s*EMC)",
     re.S,
 )
